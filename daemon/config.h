@@ -1,0 +1,56 @@
+/*
+ * config.h - thumper.conf (libconfig syntax, SPEC §3) into a struct config.
+ *
+ * Every key has a default; unknown keys, wrong types and bad values are
+ * errors that name the file, the line and the key.  Paths must be absolute;
+ * a path that starts with "./" or "../" is taken relative to the config
+ * file's folder (for the demo config in a checkout).  Used by thumperd and
+ * by `thumper -c FILE` (which takes only the thumbnail settings).
+ */
+#ifndef THUMPER_CONFIG_H
+#define THUMPER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/settings.h"
+
+struct watch_root {
+	char *source;		/* absolute, no trailing slash */
+	char *dest;
+	bool recursive;
+	bool scan_on_start;
+	bool mirror_deletes;
+};
+
+struct config {
+	char *path;		/* the file it was read from, NULL for defaults */
+	unsigned workers;	/* 0: one per online CPU */
+	char *control_socket;
+	char *state_dir;
+	int log_level;		/* LOG_DEBUG .. LOG_ERR (syslog.h) */
+	unsigned queue_limit;
+	unsigned settle_ms;
+	unsigned poll_interval;	/* seconds, 0: off */
+	struct watch_root *roots;
+	size_t nroots;
+	struct settings settings;
+};
+
+/* Fills every default of SPEC §3 (no watch roots).  0 or -ENOMEM. */
+int config_init(struct config *c);
+
+/*
+ * Reads PATH over the defaults in C (which config_init() must have set up).
+ * Returns 0, or -1 with "FILE:LINE: KEY: what is wrong" in err; on error C
+ * still holds a consistent config that config_free() releases.
+ */
+int config_load(struct config *c, const char *path, char *err, size_t errsz);
+
+/* Writes the effective settings to F in libconfig syntax (thumperd -t). */
+void config_print(const struct config *c, FILE *f);
+
+void config_free(struct config *c);
+
+#endif

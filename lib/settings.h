@@ -1,0 +1,90 @@
+/*
+ * settings.h - what a thumbnail looks like and which sources are taken.
+ *
+ * One struct shared by the batch front end, the daemon's config loader and
+ * the pool: the sizes, the output encoding, the source filter and the
+ * limits of SPEC §3.  settings_init() fills in every default; the config
+ * loader and command-line options overwrite fields.  Strings in a settings
+ * struct (filter patterns) are owned by it and freed by settings_free().
+ */
+#ifndef THUMPER_SETTINGS_H
+#define THUMPER_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/filter.h"
+
+enum thumb_format {
+	THUMB_FORMAT_AUTO = 0,
+	THUMB_FORMAT_JPEG,
+	THUMB_FORMAT_PNG,
+	THUMB_FORMAT_WEBP,
+	THUMB_FORMAT_AVIF,
+};
+
+enum thumb_crop {
+	THUMB_CROP_NONE = 0,
+	THUMB_CROP_CENTRE,
+	THUMB_CROP_ATTENTION,
+};
+
+#define SETTINGS_MAX_SIZES 16
+#define SETTINGS_NAME_MAX 64
+
+struct size_spec {
+	char name[SETTINGS_NAME_MAX];	/* folder under DEST when nsizes > 1 */
+	int width;
+	int height;
+	enum thumb_format format;	/* AUTO: take settings.format */
+	int quality;			/* 0: take settings.quality */
+};
+
+struct limits {
+	uint64_t max_pixels;
+	unsigned max_file_mb;
+	unsigned job_timeout;		/* seconds */
+	unsigned max_attempts;
+	unsigned worker_max_jobs;
+	unsigned worker_memory_mb;
+	unsigned vips_threads;
+	bool untrusted_loaders;
+};
+
+struct settings {
+	struct size_spec sizes[SETTINGS_MAX_SIZES];
+	size_t nsizes;
+	enum thumb_format format;
+	int quality;
+	enum thumb_crop crop;
+	bool keep_metadata;
+	struct filter filter;
+	struct limits limits;
+};
+
+/* Fills every field with the SPEC §3 defaults.  Returns 0 or -ENOMEM. */
+int settings_init(struct settings *s);
+void settings_free(struct settings *s);
+
+/*
+ * Name <-> enum.  The parse functions return 0 and set *out, or -EINVAL
+ * for a name they do not know.  Names are lower case: "auto", "jpeg",
+ * "png", "webp", "avif"; "none", "centre", "attention".
+ */
+int settings_parse_format(const char *name, enum thumb_format *out);
+int settings_parse_crop(const char *name, enum thumb_crop *out);
+const char *settings_format_name(enum thumb_format f);
+const char *settings_crop_name(enum thumb_crop c);
+
+/*
+ * Parses "WxH" (both 1..100000).  Returns 0 or -EINVAL.
+ */
+int settings_parse_box(const char *text, int *width, int *height);
+
+/* The format and quality a size is written with, inheritance resolved
+ * (format may still be AUTO: that is decided per source, see tpath.h). */
+enum thumb_format settings_size_format(const struct settings *s, size_t i);
+int settings_size_quality(const struct settings *s, size_t i);
+
+#endif

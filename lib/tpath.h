@@ -1,0 +1,36 @@
+/*
+ * tpath.h - where a source's thumbnail goes (SPEC §4).
+ *
+ * DEST[/SIZE]/REL, where REL is the source's path relative to its root,
+ * with the thumbnail format's extension appended unless the source's
+ * extension already is that format's (case-insensitive, jpg = jpeg,
+ * tif = tiff).  The path is known without opening the image, so freshness
+ * can be checked with stat alone.
+ */
+#ifndef THUMPER_TPATH_H
+#define THUMPER_TPATH_H
+
+#include <stddef.h>
+
+#include "lib/settings.h"
+
+/*
+ * The format a source named NAME gets when FMT is requested: FMT itself
+ * unless it is AUTO, then by extension: jpeg/jpg -> JPEG, png -> PNG,
+ * webp -> WebP, gif -> PNG, anything else -> JPEG.
+ */
+enum thumb_format tpath_format(enum thumb_format fmt, const char *name);
+
+/* The extension written for a format ("jpg", "png", "webp", "avif"). */
+const char *tpath_ext(enum thumb_format fmt);
+
+/*
+ * Writes the thumbnail path into out[0..outsz).  SIZE_DIR may be NULL (one
+ * size: DEST mirrors the source tree).  FMT must not be AUTO.  Returns the
+ * length written, or -ENAMETOOLONG when it does not fit (or a component
+ * would pass NAME_MAX).
+ */
+int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
+		const char *rel, enum thumb_format fmt);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * thumb.h - the thumbnail engine: one source in, one file per size out.
+ *
+ * Linked only into thumper-worker (and the benchmark's in-process loop);
+ * the parent programs never link libvips.  thumb_init() sets libvips up
+ * once per process; thumb_make() then does one job synchronously: open
+ * the source without following symlinks, check the limits from the header
+ * before any decode, decode once at the scale the largest size needs,
+ * write each size to a hidden temporary file in its target folder, stamp
+ * it with the source's mtime and rename it into place.
+ */
+#ifndef THUMPER_THUMB_H
+#define THUMPER_THUMB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/settings.h"
+
+struct thumb_config {
+	enum thumb_crop crop;
+	bool keep_metadata;
+	bool untrusted_loaders;
+	bool follow_symlinks;
+	uint64_t max_pixels;
+	uint64_t max_file_bytes;
+	unsigned vips_threads;
+};
+
+struct thumb_output {
+	int width;
+	int height;
+	enum thumb_format format;	/* never AUTO */
+	int quality;
+	const char *path;
+};
+
+enum thumb_status {
+	THUMB_OK = 0,
+	THUMB_ERR_SOURCE,	/* the source's own fault: undecodable, too big */
+	THUMB_ERR_DEST,		/* cannot write the thumbnail: ENOSPC, EACCES */
+	THUMB_ERR_CHANGED,	/* the source changed while it was decoded */
+};
+
+#define THUMB_REASON_MAX 512
+
+struct thumb_result {
+	enum thumb_status status;
+	int src_width;
+	int src_height;
+	int64_t mtime_sec;
+	long mtime_nsec;
+	char reason[THUMB_REASON_MAX];
+};
+
+/*
+ * Starts libvips (argv0 for its messages) with CFG's process-wide
+ * settings.  Returns 0, or -1 with a message in err.
+ */
+int thumb_init(const char *argv0, const struct thumb_config *cfg,
+	       char *err, size_t errsz);
+
+/*
+ * Thumbnails SRC into OUTS[0..n).  Fills RES and returns its status.
+ * Temporary files are named thumb_temp_name() in each output's folder.
+ */
+enum thumb_status thumb_make(const struct thumb_config *cfg, const char *src,
+			     const struct thumb_output *outs, size_t n,
+			     struct thumb_result *res);
+
+/*
+ * The temporary file a process with PID uses in the folder of PATH: one per
+ * process and folder, so a parent that saw a worker die knows exactly
+ * which file to remove.  Returns its length or -ENAMETOOLONG.
+ */
+int thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid);
+
+#endif
