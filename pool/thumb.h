@@ -62,6 +62,9 @@ struct thumb_result {
 int thumb_init(const char *argv0, const struct thumb_config *cfg,
 	       char *err, size_t errsz);
 
+/* Releases what thumb_init() set up, at exit. */
+void thumb_shutdown(void);
+
 /*
  * Thumbnails SRC into OUTS[0..n).  Fills RES and returns its status.
  * Temporary files are named thumb_temp_name() in each output's folder.

@@ -1,0 +1,519 @@
+/*
+ * batch.c - `thumper SRC DEST`: the original nightly job.
+ *
+ * One libuv loop drives three things: a streamed walk of SRC (pulled a
+ * bounded number of entries at a time from an idle handle, and only while
+ * the pool's queue is short, so memory does not grow with the tree), the
+ * worker pool, and a progress timer.  A source whose thumbnails all exist
+ * with its exact mtime is up to date and never reaches the pool.  The run
+ * ends when the walk is over and the pool is empty; every handle is then
+ * closed and the loop is closed before exit.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "daemon/batch.h"
+#include "daemon/escape.h"
+#include "lib/tpath.h"
+#include "pool/pool.h"
+#include "watch/walk.h"
+
+#define WALK_CHUNK 256		/* entries per loop turn */
+#define QUEUE_PER_WORKER 2
+#define MAX_CHANGED_REDO 3
+#define JSON_FAILURES_MAX 10000
+
+struct failure {
+	struct failure *next;
+	char *src;
+	char *reason;
+};
+
+struct batch {
+	struct batch_opts *o;
+	uv_loop_t loop;
+	uv_idle_t pump;
+	uv_timer_t progress;
+	uv_signal_t sigint, sigterm;
+	struct pool *pool;
+	struct walk *walk;
+	char src[PATH_MAX];
+	char dest[PATH_MAX];
+	unsigned jobs;
+	bool show_progress;
+	bool walk_done;
+	bool stopping;
+	bool closing_pool;
+	int exit_code;
+	uint64_t started;
+	unsigned long done, skipped, failed;
+	struct failure *failures, **failures_tail;
+	unsigned long nfailures;
+};
+
+struct bjob {
+	struct batch *b;
+	unsigned changed;
+	char rel[];
+};
+
+static void
+report_failure(struct batch *b, const char *rel, const char *reason)
+{
+	b->failed++;
+	fprintf(stderr, "%sthumper: failed: %s/", b->show_progress ? "\r\033[K" : "",
+		b->src);
+	escape_text(stderr, rel);
+	fprintf(stderr, ": %s\n", reason);
+	if (b->o->json && b->nfailures < JSON_FAILURES_MAX) {
+		struct failure *f = calloc(1, sizeof(*f));
+		char path[PATH_MAX + 2];
+
+		snprintf(path, sizeof(path), "%s/%s", b->src, rel);
+		if (f && (f->src = strdup(path)) && (f->reason = strdup(reason))) {
+			*b->failures_tail = f;
+			b->failures_tail = &f->next;
+			b->nfailures++;
+		} else if (f) {
+			free(f->src);
+			free(f);
+		}
+	}
+}
+
+/*
+ * Fills JOB with the outputs of REL (paths into PATHS).  Returns 0 or
+ * -ENAMETOOLONG.
+ */
+static int
+build_job(struct batch *b, const char *rel, char paths[][PATH_MAX],
+	  char *srcpath, struct proto_job *job)
+{
+	const struct settings *s = &b->o->settings;
+	const char *name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	int n = snprintf(srcpath, PATH_MAX, "%s/%s", b->src, rel);
+
+	if (n < 0 || n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	job->src.data = (const uint8_t *)srcpath;
+	job->src.len = (uint32_t)n;
+	job->noutputs = (uint32_t)s->nsizes;
+	for (size_t i = 0; i < s->nsizes; i++) {
+		struct proto_output *out = &job->outputs[i];
+		enum thumb_format fmt = tpath_format(settings_size_format(s, i), name);
+		int len = tpath_build(paths[i], PATH_MAX, b->dest,
+				      s->nsizes > 1 ? s->sizes[i].name : NULL,
+				      rel, fmt);
+		if (len < 0)
+			return len;
+		out->width = (uint32_t)s->sizes[i].width;
+		out->height = (uint32_t)s->sizes[i].height;
+		out->format = (uint8_t)fmt;
+		out->quality = (uint8_t)settings_size_quality(s, i);
+		out->path.data = (const uint8_t *)paths[i];
+		out->path.len = (uint32_t)len;
+	}
+	return 0;
+}
+
+/* Every thumbnail exists with exactly the source's mtime. */
+static bool
+up_to_date(const struct proto_job *job, const struct stat *src)
+{
+	for (uint32_t i = 0; i < job->noutputs; i++) {
+		struct stat st;
+
+		if (stat((const char *)job->outputs[i].path.data, &st) != 0 ||
+		    st.st_mtim.tv_sec != src->st_mtim.tv_sec ||
+		    st.st_mtim.tv_nsec != src->st_mtim.tv_nsec)
+			return false;
+	}
+	return true;
+}
+
+static int
+submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed)
+{
+	static char paths[SETTINGS_MAX_SIZES][PATH_MAX];
+	static char srcpath[PATH_MAX];
+	struct proto_job job;
+	struct bjob *bj;
+	size_t len = strlen(rel);
+	int rc;
+
+	if ((rc = build_job(b, rel, paths, srcpath, &job)) != 0) {
+		report_failure(b, rel, "path too long for its thumbnail");
+		return 0;
+	}
+	if (st != NULL && !b->o->force && up_to_date(&job, st)) {
+		b->skipped++;
+		return 0;
+	}
+	if ((bj = malloc(sizeof(*bj) + len + 1)) == NULL)
+		return -ENOMEM;
+	bj->b = b;
+	bj->changed = changed;
+	memcpy(bj->rel, rel, len + 1);
+	if ((rc = pool_submit(b->pool, &job, bj)) != 0) {
+		free(bj);
+		if (rc == -ESHUTDOWN)
+			return 0;
+		report_failure(b, rel, strerror(-rc));
+	}
+	return 0;
+}
+
+static void finish(struct batch *b);
+
+static void
+pump_cb(uv_idle_t *h)
+{
+	struct batch *b = h->data;
+	struct walk_entry e;
+
+	for (int i = 0; i < WALK_CHUNK; i++) {
+		int rc;
+
+		if (b->stopping ||
+		    pool_queued(b->pool) >= (size_t)b->jobs * QUEUE_PER_WORKER) {
+			uv_idle_stop(h);
+			return;
+		}
+		rc = walk_next(b->walk, &e);
+		if (rc == 0) {
+			b->walk_done = true;
+			uv_idle_stop(h);
+			finish(b);
+			return;
+		}
+		if (rc < 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "cannot read: %s", strerror(-rc));
+			report_failure(b, e.path, why);
+			continue;
+		}
+		if (submit(b, e.path, &e.st, 0) != 0) {
+			report_failure(b, e.path, "out of memory");
+			b->exit_code = 2;
+			b->stopping = true;
+		}
+	}
+}
+
+static void
+done_cb(struct pool *p, void *data, const struct pool_result *r)
+{
+	struct bjob *bj = data;
+	struct batch *b = bj->b;
+
+	(void)p;
+	switch (r->status) {
+	case POOL_OK:
+		b->done++;
+		break;
+	case POOL_CHANGED:
+		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {
+			submit(b, bj->rel, NULL, bj->changed + 1);
+			break;
+		}
+		report_failure(b, bj->rel, "keeps changing while being read");
+		break;
+	case POOL_CANCELLED:
+		break;
+	default:
+		report_failure(b, bj->rel, r->reason);
+		break;
+	}
+	free(bj);
+	if (!b->walk_done && !b->stopping)
+		uv_idle_start(&b->pump, pump_cb);
+	finish(b);
+}
+
+static void
+fatal_cb(struct pool *p, const char *msg)
+{
+	struct batch *b = pool_data(p);
+
+	fprintf(stderr, "%sthumper: %s\n", b->show_progress ? "\r\033[K" : "",
+		msg);
+	b->exit_code = 2;
+	b->stopping = true;
+	finish(b);
+}
+
+static double
+elapsed_s(const struct batch *b)
+{
+	return (double)(uv_hrtime() - b->started) / 1e9;
+}
+
+static void
+progress_cb(uv_timer_t *t)
+{
+	struct batch *b = t->data;
+	double el = elapsed_s(b);
+
+	fprintf(stderr, "\r\033[K%lu done, %lu skipped, %lu failed  %.1f img/s  "
+		"%.0f s", b->done, b->skipped, b->failed,
+		el > 0 ? b->done / el : 0.0, el);
+	fflush(stderr);
+}
+
+static void
+batch_pool_closed_cb(void *data)
+{
+	struct batch *b = data;
+
+	b->pool = NULL;
+	uv_close((uv_handle_t *)&b->pump, NULL);
+	uv_close((uv_handle_t *)&b->progress, NULL);
+	uv_close((uv_handle_t *)&b->sigint, NULL);
+	uv_close((uv_handle_t *)&b->sigterm, NULL);
+}
+
+/* Closes the pool once nothing is left to do (or on the way out). */
+static void
+finish(struct batch *b)
+{
+	if (b->pool == NULL || b->closing_pool)
+		return;
+	if (!b->stopping &&
+	    (!b->walk_done || pool_queued(b->pool) > 0 || pool_busy(b->pool) > 0))
+		return;
+	b->closing_pool = true;
+	uv_idle_stop(&b->pump);
+	pool_close(b->pool, 0, batch_pool_closed_cb);
+}
+
+static void
+signal_cb(uv_signal_t *h, int sig)
+{
+	struct batch *b = h->data;
+
+	fprintf(stderr, "%sthumper: interrupted (%s)\n",
+		b->show_progress ? "\r\033[K" : "", strsignal(sig));
+	b->exit_code = 128 + sig;
+	b->stopping = true;
+	finish(b);
+}
+
+static void
+print_json(const struct batch *b, double el)
+{
+	printf("{\"source\": ");
+	escape_json(stdout, b->src);
+	printf(", \"dest\": ");
+	escape_json(stdout, b->dest);
+	printf(", \"done\": %lu, \"skipped\": %lu, \"failed\": %lu, "
+	       "\"elapsed_s\": %.3f, \"rate\": %.2f, \"failures\": [",
+	       b->done, b->skipped, b->failed, el, el > 0 ? b->done / el : 0.0);
+	for (const struct failure *f = b->failures; f; f = f->next) {
+		printf("%s{\"source\": ", f == b->failures ? "" : ", ");
+		escape_json(stdout, f->src);
+		printf(", \"reason\": ");
+		escape_json(stdout, f->reason);
+		printf("}");
+	}
+	printf("], \"failures_truncated\": %s}\n",
+	       b->nfailures < b->failed ? "true" : "false");
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -errno : 0;
+}
+
+static bool
+inside(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(dir, path, n) == 0 &&
+	       (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0);
+}
+
+/* Resolves SRC and DEST and refuses trees that overlap.  0 or -1. */
+static int
+setup_paths(struct batch *b)
+{
+	struct stat st;
+	int rc;
+
+	if (realpath(b->o->src, b->src) == NULL || stat(b->src, &st) != 0) {
+		fprintf(stderr, "thumper: %s: %s\n", b->o->src, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "thumper: %s: not a directory\n", b->o->src);
+		return -1;
+	}
+	if ((rc = mkdir_p(b->o->dest)) != 0) {
+		fprintf(stderr, "thumper: cannot create %s: %s\n", b->o->dest,
+			strerror(-rc));
+		return -1;
+	}
+	if (realpath(b->o->dest, b->dest) == NULL) {
+		fprintf(stderr, "thumper: %s: %s\n", b->o->dest, strerror(errno));
+		return -1;
+	}
+	if (inside(b->src, b->dest)) {
+		fprintf(stderr, "thumper: DEST %s is inside SRC %s: thumbnails "
+			"would become sources\n", b->dest, b->src);
+		return -1;
+	}
+	if (inside(b->dest, b->src)) {
+		fprintf(stderr, "thumper: SRC %s is inside DEST %s: thumbnails "
+			"could overwrite sources\n", b->src, b->dest);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start(struct batch *b)
+{
+	const struct settings *s = &b->o->settings;
+	const char *worker = getenv("THUMPER_WORKER");
+	struct pool_options po = {
+		.worker_path = worker ? worker : LIBEXECDIR "/thumper-worker",
+		.workers = b->jobs,
+		.job_timeout_s = s->limits.job_timeout,
+		.max_attempts = s->limits.max_attempts,
+		.worker_max_jobs = s->limits.worker_max_jobs,
+		.setup = {
+			.crop = (uint8_t)s->crop,
+			.keep_metadata = s->keep_metadata,
+			.untrusted_loaders = s->limits.untrusted_loaders,
+			.follow_symlinks = s->filter.follow_symlinks,
+			.vips_threads = s->limits.vips_threads,
+			.memory_mb = s->limits.worker_memory_mb,
+			.max_pixels = s->limits.max_pixels,
+			.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20,
+		},
+	};
+	int rc;
+
+	if ((rc = walk_open(b->src, &s->filter, 0, &b->walk)) != 0) {
+		fprintf(stderr, "thumper: %s: %s\n", b->src, strerror(-rc));
+		return -1;
+	}
+	if ((rc = pool_new(&b->loop, &po, done_cb, fatal_cb, b, &b->pool)) != 0) {
+		fprintf(stderr, "thumper: cannot start the pool: %s\n",
+			strerror(-rc));
+		return -1;
+	}
+	uv_idle_init(&b->loop, &b->pump);
+	uv_timer_init(&b->loop, &b->progress);
+	uv_signal_init(&b->loop, &b->sigint);
+	uv_signal_init(&b->loop, &b->sigterm);
+	b->pump.data = b->progress.data = b->sigint.data = b->sigterm.data = b;
+	uv_idle_start(&b->pump, pump_cb);
+	uv_signal_start(&b->sigint, signal_cb, SIGINT);
+	uv_signal_start(&b->sigterm, signal_cb, SIGTERM);
+	if (b->show_progress)
+		uv_timer_start(&b->progress, progress_cb, 250, 250);
+	return 0;
+}
+
+static void
+free_failures(struct batch *b)
+{
+	struct failure *f, *next;
+
+	for (f = b->failures; f; f = next) {
+		next = f->next;
+		free(f->src);
+		free(f->reason);
+		free(f);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct batch_opts o;
+	struct batch b = { 0 };
+	char err[1024];
+	double el;
+	long ncpu;
+
+	switch (batch_parse_args(argc, argv, &o, err, sizeof(err))) {
+	case BATCH_HELP:
+		batch_usage(stdout);
+		batch_opts_free(&o);
+		return 0;
+	case BATCH_VERSION:
+		printf("thumper %s\n", PACKAGE_VERSION);
+		batch_opts_free(&o);
+		return 0;
+	case BATCH_USAGE_ERROR:
+		fprintf(stderr, "thumper: %s\n", err);
+		fprintf(stderr, "Try 'thumper --help'.\n");
+		batch_opts_free(&o);
+		return 2;
+	case BATCH_RUN:
+		break;
+	}
+	b.o = &o;
+	b.failures_tail = &b.failures;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	b.jobs = o.jobs ? o.jobs : (ncpu > 0 ? (unsigned)ncpu : 1);
+	b.show_progress = o.progress == PROGRESS_AUTO ? isatty(STDERR_FILENO)
+						      : o.progress == PROGRESS_ON;
+	if (setup_paths(&b) != 0 || uv_loop_init(&b.loop) != 0) {
+		batch_opts_free(&o);
+		return 2;
+	}
+	b.started = uv_hrtime();
+	if (start(&b) != 0) {
+		b.exit_code = 2;
+		if (b.pool)
+			pool_close(b.pool, 0, NULL);
+	}
+	uv_run(&b.loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&b.loop) != 0)
+		fprintf(stderr, "thumper: internal error: handles left open\n");
+	walk_close(b.walk);
+
+	el = elapsed_s(&b);
+	if (b.show_progress)
+		fputs("\r\033[K", stderr);
+	if (o.json)
+		print_json(&b, el);
+	else
+		fprintf(stderr, "thumper: %lu done, %lu skipped, %lu failed in "
+			"%.2f s (%.1f images/s)\n", b.done, b.skipped, b.failed,
+			el, el > 0 ? b.done / el : 0.0);
+	free_failures(&b);
+	batch_opts_free(&o);
+	if (b.exit_code != 0)
+		return b.exit_code;
+	return b.failed > 0 ? 1 : 0;
+}

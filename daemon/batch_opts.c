@@ -1,0 +1,228 @@
+/*
+ * batch_opts.c - command-line parsing for `thumper SRC DEST` (batch.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/batch.h"
+#include "daemon/config.h"
+
+enum { OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "size", required_argument, NULL, 's' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "quality", required_argument, NULL, 'q' },
+	{ "crop", required_argument, NULL, OPT_CROP },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+batch_usage(FILE *f)
+{
+	fputs("usage: thumper [OPTIONS] SRC DEST\n"
+	      "Thumbnails every image under SRC into the same tree under DEST.\n"
+	      "\n"
+	      "  -j, --jobs N          worker processes (default: online CPUs)\n"
+	      "  -s, --size WxH        bounding box (default 200x200); repeat for\n"
+	      "                        several sizes, each into DEST/WxH/\n"
+	      "  -f, --format FMT      auto, jpeg, png, webp or avif (default auto)\n"
+	      "  -q, --quality N       encoder quality 1-100 (default 85)\n"
+	      "      --crop MODE       none, centre or attention (default none)\n"
+	      "      --force           redo thumbnails that are up to date\n"
+	      "      --progress        show progress (default: when stderr is a tty)\n"
+	      "      --no-progress     do not show progress\n"
+	      "      --json            print the summary as JSON on stdout\n"
+	      "  -c, --config FILE     thumbnail settings from a thumper.conf\n"
+	      "  -h, --help            show this help\n"
+	      "  -V, --version         show the version\n"
+	      "\n"
+	      "Exit status: 0 all done, 1 some images failed, 2 usage or setup error.\n",
+	      f);
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < lo ||
+	    v > hi)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+enum batch_parse
+batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
+		 size_t errsz)
+{
+	int boxes[SETTINGS_MAX_SIZES][2];
+	size_t nboxes = 0;
+	enum thumb_format format = THUMB_FORMAT_AUTO;
+	enum thumb_crop crop = THUMB_CROP_NONE;
+	bool set_format = false, set_crop = false;
+	unsigned quality = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->progress = PROGRESS_AUTO;
+	if (settings_init(&o->settings) != 0) {
+		snprintf(err, errsz, "out of memory");
+		return BATCH_USAGE_ERROR;
+	}
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:s:f:q:c:hV", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (parse_uint(optarg, 1, 1024, &o->jobs) != 0) {
+				snprintf(err, errsz, "--jobs: '%s' is not a "
+					 "number from 1 to 1024", optarg);
+				return BATCH_USAGE_ERROR;
+			}
+			break;
+		case 's':
+			if (nboxes == SETTINGS_MAX_SIZES) {
+				snprintf(err, errsz, "--size: at most %d sizes",
+					 SETTINGS_MAX_SIZES);
+				return BATCH_USAGE_ERROR;
+			}
+			if (settings_parse_box(optarg, &boxes[nboxes][0],
+					       &boxes[nboxes][1]) != 0) {
+				snprintf(err, errsz, "--size: '%s' is not WxH "
+					 "(for example 200x200)", optarg);
+				return BATCH_USAGE_ERROR;
+			}
+			for (size_t i = 0; i < nboxes; i++)
+				if (boxes[i][0] == boxes[nboxes][0] &&
+				    boxes[i][1] == boxes[nboxes][1]) {
+					snprintf(err, errsz, "--size: %s is given "
+						 "twice", optarg);
+					return BATCH_USAGE_ERROR;
+				}
+			nboxes++;
+			break;
+		case 'f':
+			if (settings_parse_format(optarg, &format) != 0) {
+				snprintf(err, errsz, "--format: '%s' is not one of "
+					 "auto, jpeg, png, webp, avif", optarg);
+				return BATCH_USAGE_ERROR;
+			}
+			set_format = true;
+			break;
+		case 'q':
+			if (parse_uint(optarg, 1, 100, &quality) != 0) {
+				snprintf(err, errsz, "--quality: '%s' is not a "
+					 "number from 1 to 100", optarg);
+				return BATCH_USAGE_ERROR;
+			}
+			break;
+		case OPT_CROP:
+			if (settings_parse_crop(optarg, &crop) != 0) {
+				snprintf(err, errsz, "--crop: '%s' is not one of "
+					 "none, centre, attention", optarg);
+				return BATCH_USAGE_ERROR;
+			}
+			set_crop = true;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_PROGRESS:
+			o->progress = PROGRESS_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = PROGRESS_OFF;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'h':
+			return BATCH_HELP;
+		case 'V':
+			return BATCH_VERSION;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value",
+				 argv[optind - 1]);
+			return BATCH_USAGE_ERROR;
+		default:
+			snprintf(err, errsz, "unknown option '%s'",
+				 argv[optind - 1]);
+			return BATCH_USAGE_ERROR;
+		}
+	}
+	if (argc - optind != 2) {
+		snprintf(err, errsz, argc - optind < 2 ? "SRC and DEST are needed"
+			 : "too many arguments: only SRC and DEST are taken");
+		return BATCH_USAGE_ERROR;
+	}
+	o->src = argv[optind];
+	o->dest = argv[optind + 1];
+
+	if (o->config_path) {
+		struct config cfg;
+
+		if (config_defaults(&cfg) != 0 ||
+		    config_load(&cfg, o->config_path, err, errsz) != 0) {
+			config_free(&cfg);
+			return BATCH_USAGE_ERROR;
+		}
+		settings_free(&o->settings);
+		o->settings = cfg.settings;
+		memset(&cfg.settings, 0, sizeof(cfg.settings));
+		config_free(&cfg);
+	}
+	if (nboxes > 0) {
+		o->settings.nsizes = nboxes;
+		for (size_t i = 0; i < nboxes; i++) {
+			struct size_spec *sz = &o->settings.sizes[i];
+
+			memset(sz, 0, sizeof(*sz));
+			sz->width = boxes[i][0];
+			sz->height = boxes[i][1];
+			snprintf(sz->name, sizeof(sz->name), "%dx%d", sz->width,
+				 sz->height);
+		}
+	}
+	if (set_format) {
+		o->settings.format = format;
+		for (size_t i = 0; i < o->settings.nsizes; i++)
+			o->settings.sizes[i].format = THUMB_FORMAT_AUTO;
+	}
+	if (quality > 0) {
+		o->settings.quality = (int)quality;
+		for (size_t i = 0; i < o->settings.nsizes; i++)
+			o->settings.sizes[i].quality = 0;
+	}
+	if (set_crop)
+		o->settings.crop = crop;
+	return BATCH_RUN;
+}
+
+void
+batch_opts_free(struct batch_opts *o)
+{
+	settings_free(&o->settings);
+}

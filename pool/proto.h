@@ -1,0 +1,125 @@
+/*
+ * proto.h - the frames between the pool (parent) and thumper-worker.
+ *
+ * Both sides include this one header; bump PROTO_VERSION if any message
+ * layout below changes.  A frame is a fixed 16-byte header followed by
+ * LEN payload bytes.  All integers are little-endian.  Paths are counted
+ * byte strings: any byte but NUL is allowed (spaces, newlines, invalid
+ * UTF-8).  Every decoder checks every length against what is left of the
+ * frame and returns -EPROTO on anything that does not add up; a receiver
+ * treats that as fatal for the peer that sent it.
+ *
+ *   parent -> worker   SETUP (once, first), JOB (one at a time)
+ *   worker -> parent   HELLO (after SETUP is applied), RESULT (per JOB)
+ */
+#ifndef THUMPER_PROTO_H
+#define THUMPER_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_HDR_LEN 16
+#define PROTO_MAX_PAYLOAD (256 * 1024)
+#define PROTO_MAX_OUTPUTS 16
+#define PROTO_MAX_REASON 1024
+
+enum proto_type {
+	/* parent -> worker: 0x01xx */
+	PROTO_SETUP = 0x0101,
+	PROTO_JOB = 0x0102,
+	/* worker -> parent: 0x02xx */
+	PROTO_HELLO = 0x0201,
+	PROTO_RESULT = 0x0202,
+};
+
+struct proto_hdr {
+	uint16_t type;
+	uint16_t version;
+	uint32_t len;		/* payload bytes after the header */
+	uint64_t id;		/* job id (0 for SETUP and HELLO) */
+};
+
+struct proto_bytes {
+	const uint8_t *data;	/* not NUL-terminated; points into the frame */
+	uint32_t len;
+};
+
+/* SETUP: process-wide worker settings. */
+struct proto_setup {
+	uint8_t crop;		/* enum thumb_crop */
+	uint8_t keep_metadata;
+	uint8_t untrusted_loaders;
+	uint8_t follow_symlinks;
+	uint32_t vips_threads;
+	uint32_t memory_mb;	/* RLIMIT_AS, 0: none */
+	uint64_t max_pixels;
+	uint64_t max_file_bytes;
+};
+
+struct proto_output {
+	uint32_t width;
+	uint32_t height;
+	uint8_t format;		/* enum thumb_format, never AUTO */
+	uint8_t quality;
+	struct proto_bytes path;
+};
+
+/* JOB: one source, all of its sizes. */
+struct proto_job {
+	struct proto_bytes src;
+	uint32_t noutputs;
+	struct proto_output outputs[PROTO_MAX_OUTPUTS];
+};
+
+/* HELLO: the worker is set up and waits for jobs. */
+struct proto_hello {
+	uint32_t pid;
+};
+
+/* RESULT: how a job ended. */
+struct proto_result {
+	uint32_t status;	/* enum thumb_status */
+	uint32_t src_width;
+	uint32_t src_height;
+	uint64_t elapsed_us;	/* the worker's own time on the job */
+	struct proto_bytes reason;	/* empty when status is OK */
+};
+
+/* A growable buffer frames are encoded into. */
+struct proto_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+void proto_buf_free(struct proto_buf *b);
+
+/*
+ * Encoders append one whole frame to B.  They return 0, -ENOMEM, or
+ * -EMSGSIZE when the payload would pass PROTO_MAX_PAYLOAD (or a count
+ * passes its limit).
+ */
+int proto_encode_setup(struct proto_buf *b, const struct proto_setup *m);
+int proto_encode_job(struct proto_buf *b, uint64_t id, const struct proto_job *m);
+int proto_encode_hello(struct proto_buf *b, const struct proto_hello *m);
+int proto_encode_result(struct proto_buf *b, uint64_t id,
+			const struct proto_result *m);
+
+/*
+ * Reads the header at BUF (LEN >= PROTO_HDR_LEN bytes).  Returns 0, or
+ * -EPROTO for a wrong version or a payload over PROTO_MAX_PAYLOAD.
+ */
+int proto_decode_hdr(const uint8_t *buf, size_t len, struct proto_hdr *h);
+
+/*
+ * Payload decoders: P/LEN is the payload after the header.  They return 0
+ * or -EPROTO (short, trailing bytes, bad counts, a NUL inside a path).
+ * proto_bytes fields point into P.
+ */
+int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *m);
+int proto_decode_job(const uint8_t *p, size_t len, struct proto_job *m);
+int proto_decode_hello(const uint8_t *p, size_t len, struct proto_hello *m);
+int proto_decode_result(const uint8_t *p, size_t len, struct proto_result *m);
+
+#endif

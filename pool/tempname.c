@@ -1,0 +1,28 @@
+/*
+ * tempname.c - the name of a worker's temporary file (see thumb.h).
+ *
+ * Kept apart from the engine so the pool, which must not link libvips,
+ * can find and remove what a dead worker left behind.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pool/thumb.h"
+
+int
+thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 0;
+	int n;
+
+	if (slash)
+		n = snprintf(out, outsz, "%.*s/.thumper-%ld.tmp", dirlen, path,
+			     (long)pid);
+	else
+		n = snprintf(out, outsz, ".thumper-%ld.tmp", (long)pid);
+	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
+}

@@ -1,0 +1,462 @@
+/*
+ * thumb.c - the thumbnail engine of thumper-worker (see thumb.h).
+ *
+ * Two ideas to keep in mind when changing it:
+ *  - Faults are sorted by where they come from.  Everything that reads
+ *    the source (open, header, the lazy decode inside the encode to a
+ *    memory buffer) is the source's fault; everything after the encoded
+ *    bytes exist (mkdir, write, rename) is the destination's fault.  That
+ *    is why thumbnails are encoded to memory first: libvips pipelines are
+ *    lazy, so a decode error would otherwise surface as a write error.
+ *  - Several sizes come from one decode: the source is shrunk once to the
+ *    smallest image that still covers every requested box (shrink-on-load
+ *    does most of that), kept in memory, and each size is cut from it.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vips/vips.h>
+
+#include "pool/thumb.h"
+
+/*
+ * Loader options for the decode.  vips_thumbnail_source()'s own fail_on
+ * does not reach the loader in libvips 8.14, so it goes in the option
+ * string: a truncated or corrupt file must fail, not pass with warnings.
+ */
+#define LOAD_OPTIONS "fail_on=error"
+
+/*
+ * libvips warnings (for example "premature end of JPEG file") describe
+ * files whose failure is already reported through the job's result.
+ */
+static void
+drop_log_cb(const char *domain, GLogLevelFlags level, const char *msg,
+	    gpointer data)
+{
+	(void)domain;
+	(void)level;
+	(void)msg;
+	(void)data;
+}
+
+int
+thumb_init(const char *argv0, const struct thumb_config *cfg, char *err,
+	   size_t errsz)
+{
+	/*
+	 * Large pixel buffers come and go with every image; with glibc's
+	 * default dynamic mmap threshold they end up on the heap and
+	 * fragment it, and RSS creeps up image after image.  A fixed
+	 * threshold sends them to mmap, which returns them on free.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 2);
+
+	if (VIPS_INIT(argv0) != 0) {
+		snprintf(err, errsz, "cannot start libvips: %s",
+			 vips_error_buffer());
+		vips_error_clear();
+		return -1;
+	}
+	vips_concurrency_set(cfg->vips_threads > 0 ? (int)cfg->vips_threads : 1);
+	vips_cache_set_max(0);
+	vips_cache_set_max_mem(0);
+	vips_cache_set_max_files(0);
+	vips_block_untrusted_set(!cfg->untrusted_loaders);
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_log_cb, NULL);
+	return 0;
+}
+
+void
+thumb_shutdown(void)
+{
+	vips_shutdown();
+}
+
+static void
+set_reason(struct thumb_result *res, enum thumb_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_reason(struct thumb_result *res, enum thumb_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = st;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The first line of libvips' error buffer, which is then cleared. */
+static void
+set_vips_reason(struct thumb_result *res, const char *what)
+{
+	char msg[THUMB_REASON_MAX];
+	size_t n;
+
+	snprintf(msg, sizeof(msg), "%s", vips_error_buffer());
+	vips_error_clear();
+	n = strcspn(msg, "\n");
+	msg[n] = '\0';
+	set_reason(res, THUMB_ERR_SOURCE, "%s: %s", what,
+		   n > 0 ? msg : "unknown libvips error");
+}
+
+/* mkdir -p of the folder PATH.  Returns 0 or -errno. */
+static int
+mkdir_p(char *path)
+{
+	char *slash;
+	int rc;
+
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL ||
+	    slash == path)
+		return -errno;
+	*slash = '\0';
+	rc = mkdir_p(path);
+	*slash = '/';
+	if (rc != 0)
+		return rc;
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* Ensures the folder of PATH exists.  Returns 0 or -errno. */
+static int
+make_parent_dirs(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return 0;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, slash - path);
+	dir[slash - path] = '\0';
+	return mkdir_p(dir);
+}
+
+static int
+encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
+       size_t *len)
+{
+	int q = o->quality > 0 ? o->quality : 85;
+
+	switch (o->format) {
+	case THUMB_FORMAT_PNG:
+		return vips_pngsave_buffer(img, buf, len, "strip", strip, NULL);
+	case THUMB_FORMAT_WEBP:
+		return vips_webpsave_buffer(img, buf, len, "Q", q, "strip",
+					    strip, NULL);
+	case THUMB_FORMAT_AVIF:
+		return vips_heifsave_buffer(img, buf, len, "Q", q, "compression",
+					    VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+					    "strip", strip, NULL);
+	case THUMB_FORMAT_JPEG:
+	case THUMB_FORMAT_AUTO:
+		break;
+	}
+	return vips_jpegsave_buffer(img, buf, len, "Q", q, "strip", strip, NULL);
+}
+
+/* JPEG has no alpha: flatten onto white.  Returns a new reference. */
+static VipsImage *
+flatten_for(VipsImage *img, enum thumb_format fmt)
+{
+	VipsImage *out;
+	double white[] = { 255.0 };
+	VipsArrayDouble *bg;
+
+	if ((fmt != THUMB_FORMAT_JPEG && fmt != THUMB_FORMAT_AUTO) ||
+	    !vips_image_hasalpha(img)) {
+		g_object_ref(img);
+		return img;
+	}
+	bg = vips_array_double_new(white, 1);
+	if (vips_flatten(img, &out, "background", bg, NULL) != 0)
+		out = NULL;
+	vips_area_unref(VIPS_AREA(bg));
+	return out;
+}
+
+/*
+ * Writes LEN bytes to PATH through its temporary file, stamps the
+ * source's mtime and renames it into place.  Returns 0 or -errno.
+ */
+static int
+write_atomic(const char *path, const void *buf, size_t len,
+	     const struct timespec *mtime)
+{
+	char tmp[PATH_MAX];
+	struct timespec times[2] = { { 0, UTIME_OMIT }, *mtime };
+	const char *p = buf;
+	int fd, rc = 0;
+
+	if (thumb_temp_name(tmp, sizeof(tmp), path, getpid()) < 0)
+		return -ENAMETOOLONG;
+	if ((rc = make_parent_dirs(path)) != 0)
+		return rc;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	while (len > 0 && rc == 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n > 0) {
+			p += n;
+			len -= n;
+		}
+	}
+	if (rc == 0 && futimens(fd, times) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+/*
+ * The box the shared decode is shrunk to: the smallest image of the
+ * source's aspect (W x H after rotation) that covers every output.
+ */
+static void
+cover_box(int w, int h, enum thumb_crop crop, const struct thumb_output *outs,
+	  size_t n, int *bw, int *bh)
+{
+	double scale = 0.0;
+
+	for (size_t i = 0; i < n; i++) {
+		double sx = (double)outs[i].width / w;
+		double sy = (double)outs[i].height / h;
+		double s = crop == THUMB_CROP_NONE ? (sx < sy ? sx : sy)
+						   : (sx > sy ? sx : sy);
+		if (s > scale)
+			scale = s;
+	}
+	if (scale > 1.0)
+		scale = 1.0;
+	*bw = (int)(w * scale + 0.5);
+	*bh = (int)(h * scale + 0.5);
+	if (*bw < 1)
+		*bw = 1;
+	if (*bh < 1)
+		*bh = 1;
+}
+
+static VipsInteresting
+crop_of(enum thumb_crop crop)
+{
+	switch (crop) {
+	case THUMB_CROP_CENTRE:
+		return VIPS_INTERESTING_CENTRE;
+	case THUMB_CROP_ATTENTION:
+		return VIPS_INTERESTING_ATTENTION;
+	case THUMB_CROP_NONE:
+		break;
+	}
+	return VIPS_INTERESTING_NONE;
+}
+
+/* Reads the header only: dimensions, limits, orientation. */
+static int
+check_header(const struct thumb_config *cfg, VipsSource *source,
+	     struct thumb_result *res, int *w, int *h)
+{
+	VipsImage *head;
+
+	head = vips_image_new_from_source(source, "", "access",
+					  VIPS_ACCESS_SEQUENTIAL, "fail_on",
+					  VIPS_FAIL_ON_ERROR, NULL);
+	if (head == NULL) {
+		set_vips_reason(res, "cannot read image header");
+		return -1;
+	}
+	res->src_width = vips_image_get_width(head);
+	res->src_height = vips_image_get_page_height(head);
+	*w = res->src_width;
+	*h = res->src_height;
+	if (vips_image_get_orientation_swap(head)) {
+		*w = res->src_height;
+		*h = res->src_width;
+	}
+	g_object_unref(head);
+	if (cfg->max_pixels > 0 &&
+	    (uint64_t)res->src_width * (uint64_t)res->src_height > cfg->max_pixels) {
+		set_reason(res, THUMB_ERR_SOURCE,
+			   "image too large: %dx%d is over max_pixels %llu",
+			   res->src_width, res->src_height,
+			   (unsigned long long)cfg->max_pixels);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Decodes and encodes every output into bufs[i]/lens[i].  Returns 0 or -1
+ * with RES set.
+ */
+static int
+render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
+       const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
+       struct thumb_result *res)
+{
+	VipsImage *base = NULL, *mem = NULL;
+	VipsInteresting crop = crop_of(cfg->crop);
+	bool strip = !cfg->keep_metadata;
+	int rc = -1;
+
+	if (n == 1) {
+		if (vips_thumbnail_source(source, &base, outs[0].width, "height",
+					  outs[0].height, "size", VIPS_SIZE_DOWN,
+					  "crop", crop, "option_string",
+					  LOAD_OPTIONS, NULL) != 0) {
+			set_vips_reason(res, "cannot decode");
+			goto out;
+		}
+	} else {
+		int bw, bh;
+
+		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
+		if (vips_thumbnail_source(source, &base, bw, "height", bh,
+					  "size", VIPS_SIZE_DOWN, "option_string",
+					  LOAD_OPTIONS, NULL) != 0 ||
+		    (mem = vips_image_copy_memory(base)) == NULL) {
+			set_vips_reason(res, "cannot decode");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		VipsImage *sized = NULL, *flat = NULL;
+		int err;
+
+		if (mem != NULL &&
+		    vips_thumbnail_image(mem, &sized, outs[i].width, "height",
+					 outs[i].height, "size", VIPS_SIZE_DOWN,
+					 "crop", crop, NULL) != 0) {
+			set_vips_reason(res, "cannot resize");
+			goto out;
+		}
+		flat = flatten_for(sized ? sized : base, outs[i].format);
+		err = flat == NULL ||
+		      encode(flat, &outs[i], strip, &bufs[i], &lens[i]) != 0;
+		if (flat != NULL)
+			g_object_unref(flat);
+		if (sized != NULL)
+			g_object_unref(sized);
+		if (err) {
+			set_vips_reason(res, "cannot decode");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (mem != NULL)
+		g_object_unref(mem);
+	if (base != NULL)
+		g_object_unref(base);
+	return rc;
+}
+
+static bool
+same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+enum thumb_status
+thumb_make(const struct thumb_config *cfg, const char *src,
+	   const struct thumb_output *outs, size_t n, struct thumb_result *res)
+{
+	void *bufs[SETTINGS_MAX_SIZES] = { 0 };
+	size_t lens[SETTINGS_MAX_SIZES] = { 0 };
+	struct stat before, after;
+	VipsSource *source = NULL;
+	int fd, w, h;
+
+	memset(res, 0, sizeof(*res));
+	if (n == 0 || n > SETTINGS_MAX_SIZES) {
+		set_reason(res, THUMB_ERR_SOURCE, "bad number of sizes: %zu", n);
+		return res->status;
+	}
+	fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+		       (cfg->follow_symlinks ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		set_reason(res, THUMB_ERR_SOURCE, "cannot open: %s",
+			   errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		return res->status;
+	}
+	if (fstat(fd, &before) != 0) {
+		set_reason(res, THUMB_ERR_SOURCE, "cannot stat: %s",
+			   strerror(errno));
+		goto out;
+	}
+	res->mtime_sec = before.st_mtim.tv_sec;
+	res->mtime_nsec = before.st_mtim.tv_nsec;
+	if (!S_ISREG(before.st_mode)) {
+		set_reason(res, THUMB_ERR_SOURCE, "not a regular file");
+		goto out;
+	}
+	if (before.st_size == 0) {
+		set_reason(res, THUMB_ERR_SOURCE, "empty file");
+		goto out;
+	}
+	if (cfg->max_file_bytes > 0 &&
+	    (uint64_t)before.st_size > cfg->max_file_bytes) {
+		set_reason(res, THUMB_ERR_SOURCE,
+			   "file too large: %lld bytes is over max_file_mb %llu",
+			   (long long)before.st_size,
+			   (unsigned long long)(cfg->max_file_bytes >> 20));
+		goto out;
+	}
+	if ((source = vips_source_new_from_descriptor(fd)) == NULL) {
+		set_vips_reason(res, "cannot read");
+		goto out;
+	}
+	if (check_header(cfg, source, res, &w, &h) != 0 ||
+	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
+		goto out;
+	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
+		set_reason(res, THUMB_ERR_CHANGED, "changed while being read");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = write_atomic(outs[i].path, bufs[i], lens[i],
+				      &before.st_mtim);
+		if (rc != 0) {
+			set_reason(res, THUMB_ERR_DEST, "cannot write %s: %s",
+				   outs[i].path, strerror(-rc));
+			goto out;
+		}
+	}
+	res->status = THUMB_OK;
+out:
+	for (size_t i = 0; i < n && i < SETTINGS_MAX_SIZES; i++)
+		g_free(bufs[i]);
+	if (source != NULL)
+		g_object_unref(source);
+	close(fd);
+	malloc_trim(0);
+	return res->status;
+}

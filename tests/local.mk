@@ -1,0 +1,12 @@
+# Tests: unit (Check, TAP), integration (shell, TAP), fuzz targets, bench.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TESTS_ENVIRONMENT = \
+	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	THUMPER='$(abs_top_builddir)/thumper' \
+	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker'
+
+include tests/unit/local.mk
+include tests/integration/local.mk
+include tests/fuzz/local.mk
+include tests/bench/local.mk
