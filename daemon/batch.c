@@ -400,9 +400,9 @@ static int
 start(struct batch *b)
 {
 	const struct settings *s = &b->o->settings;
-	const char *worker = getenv("THUMPER_WORKER");
+	char worker[PATH_MAX];
 	struct pool_options po = {
-		.worker_path = worker ? worker : LIBEXECDIR "/thumper-worker",
+		.worker_path = worker,
 		.workers = b->jobs,
 		.job_timeout_s = s->limits.job_timeout,
 		.max_attempts = s->limits.max_attempts,
@@ -420,6 +420,10 @@ start(struct batch *b)
 	};
 	int rc;
 
+	if (pool_worker_path(worker, sizeof(worker)) != 0) {
+		fprintf(stderr, "thumper: the worker's path is too long\n");
+		return -1;
+	}
 	if ((rc = walk_open(b->src, &s->filter, 0, &b->walk)) != 0) {
 		fprintf(stderr, "thumper: %s: %s\n", b->src, strerror(-rc));
 		return -1;

@@ -15,6 +15,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -582,6 +583,30 @@ dispatch(struct pool *p)
 			uv_timer_start(&w->timer, timeout_cb,
 				       (uint64_t)p->opt.job_timeout_s * 1000, 0);
 	}
+}
+
+int
+pool_worker_path(char *out, size_t outsz)
+{
+	const char *env = getenv("THUMPER_WORKER");
+	char self[PATH_MAX];
+	ssize_t n;
+	int len;
+
+	if (env != NULL && *env != '\0') {
+		len = snprintf(out, outsz, "%s", env);
+		return len > 0 && (size_t)len < outsz ? 0 : -ENAMETOOLONG;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		len = snprintf(out, outsz, "%s/thumper-worker", self);
+		if (len > 0 && (size_t)len < outsz && access(out, X_OK) == 0)
+			return 0;
+	}
+	len = snprintf(out, outsz, "%s/thumper-worker", LIBEXECDIR);
+	return len > 0 && (size_t)len < outsz ? 0 : -ENAMETOOLONG;
 }
 
 int

@@ -62,6 +62,13 @@ typedef void (*pool_fatal_cb)(struct pool *p, const char *msg);
 typedef void (*pool_closed_cb)(void *data);
 
 /*
+ * The worker program to run: $THUMPER_WORKER if set, else thumper-worker
+ * next to the running program (a build tree), else the installed one in
+ * LIBEXECDIR.  Writes it to OUT; returns 0 or -ENAMETOOLONG.
+ */
+int pool_worker_path(char *out, size_t outsz);
+
+/*
  * Creates the pool and starts its workers.  DATA is returned by
  * pool_data().  Returns 0 and sets *out, or -errno (nothing to free).
  */

@@ -27,6 +27,14 @@
 
 #define WORKER_FD 3
 
+/* AddressSanitizer reserves terabytes of address space for its shadow
+ * memory, so a sanitizer build cannot run under RLIMIT_AS. */
+#ifdef __SANITIZE_ADDRESS__
+#define LIMIT_ADDRESS_SPACE 0
+#else
+#define LIMIT_ADDRESS_SPACE 1
+#endif
+
 static const char *prog = "thumper-worker";
 
 static void
@@ -116,7 +124,7 @@ confine(const struct proto_setup *s)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	if (s->memory_mb > 0) {
+	if (LIMIT_ADDRESS_SPACE && s->memory_mb > 0) {
 		struct rlimit rl;
 
 		rl.rlim_cur = rl.rlim_max = (rlim_t)s->memory_mb << 20;

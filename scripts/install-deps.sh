@@ -1,19 +1,28 @@
 #!/bin/sh
-# Installs everything thumper needs to build, test and benchmark on Debian 12.
-# The README's quick start and .ci/run both call this one script, so the list
-# of packages lives in exactly one place.
+# Installs what thumper needs from Debian 12's packages.  The README's quick
+# start and .ci/run both call this one script, so the package list lives in
+# exactly one place.
+#
+#   install-deps.sh          build, test and fuzz dependencies
+#   install-deps.sh bench    the same plus what `make bench` compares against
 set -eu
 
 build="build-essential autoconf automake libtool pkg-config
   libvips-dev libuv1-dev libsystemd-dev libconfig-dev check"
-tests="libvips-tools rsync tar coreutils findutils python3 procps"
-extras="clang libclang-rt-14-dev"
+# vips CLI makes test images; mate-backgrounds gives real photographs.
+tests="libvips-tools mate-backgrounds rsync tar coreutils findutils procps
+  python3 clang libclang-rt-14-dev"
+# the corpus of ../shared/corpus/make-corpus.sh and the original program
+bench="plasma-workspace-wallpapers gnome-backgrounds python3-pil hyperfine
+  time valgrind"
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps.sh: run as root (apt-get install)" >&2
+	echo "install-deps.sh: run as root (it calls apt-get install)" >&2
 	exit 2
 fi
+pkgs="$build $tests"
+[ "${1:-}" = bench ] && pkgs="$pkgs $bench"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $build $tests $extras
+apt-get install -y -q --no-install-recommends $pkgs

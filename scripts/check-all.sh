@@ -1,0 +1,67 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (README: "Quick start", second command).
+#
+#   1. installs the Debian packages (scripts/install-deps.sh),
+#   2. builds with -Werror and runs `make check`,
+#   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
+#      runs `make check` under them,
+#   4. runs every fuzz target for FUZZ_SECONDS (default 20) each,
+# and ends with one line "N passed, N failed".  Build trees go to
+# $BUILD_ROOT (default ./_check).  Exit status 0 only if nothing failed.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=${BUILD_ROOT:-$top/_check}
+jobs=$(nproc)
+failed_steps=()
+
+step() { printf '\n=== %s\n' "$*"; }
+
+if [ "$(id -u)" -eq 0 ]; then
+	step "installing dependencies"
+	"$top/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+else
+	echo "not root: assuming scripts/install-deps.sh has been run"
+fi
+
+step "autoreconf"
+(cd "$top" && autoreconf -fi) || { echo "0 passed, 1 failed"; exit 1; }
+
+# build NAME [configure args...]: configure, build and `make check` in
+# $root/NAME; a failure to configure or build counts as one failed test.
+build_and_check() {
+	local name=$1; shift
+	local dir=$root/$name
+	step "$name: build"
+	rm -rf "$dir"; mkdir -p "$dir"
+	if ! (cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out &&
+		make -j"$jobs" >make.out 2>&1); then
+		tail -40 "$dir/configure.out" "$dir/make.out" 2>/dev/null
+		failed_steps+=("$name build")
+		return
+	fi
+	step "$name: make check"
+	(cd "$dir" && make -j"$jobs" check) || {
+		for log in $(grep -l ':test-result: \(FAIL\|ERROR\|XPASS\)' \
+			$(find "$dir" -name '*.trs') 2>/dev/null); do
+			echo "--- ${log%.trs}.log"; tail -60 "${log%.trs}.log"
+		done
+	}
+}
+
+build_and_check plain
+san="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	build_and_check sanitize CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"
+
+step "fuzz (${FUZZ_SECONDS:-20} s per target)"
+fuzz_out=$root/fuzz.tap
+mkdir -p "$root"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz "$top/tests/fuzz/run.sh" | tee "$fuzz_out"
+
+passed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(PASS\|XFAIL\|SKIP\)')
+failed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(FAIL\|ERROR\|XPASS\)')
+passed=$((passed + $(grep -c '^ok ' "$fuzz_out")))
+failed=$((failed + $(grep -c '^not ok ' "$fuzz_out") + ${#failed_steps[@]}))
+for s in "${failed_steps[@]}"; do echo "FAILED: $s"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
