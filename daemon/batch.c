@@ -24,6 +24,7 @@
 
 #include "daemon/batch.h"
 #include "daemon/escape.h"
+#include "daemon/tmpclean.h"
 #include "lib/tpath.h"
 #include "pool/pool.h"
 #include "watch/walk.h"
@@ -152,7 +153,9 @@ submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed
 	int rc;
 
 	if ((rc = build_job(b, rel, paths, srcpath, &job)) != 0) {
-		report_failure(b, rel, "path too long for its thumbnail");
+		report_failure(b, rel, rc == -ENAMETOOLONG
+			       ? "path too long for its thumbnail"
+			       : "cannot map to a thumbnail path");
 		return 0;
 	}
 	if (st != NULL && !b->o->force && up_to_date(&job, st)) {
@@ -359,7 +362,55 @@ inside(const char *dir, const char *path)
 	       (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0);
 }
 
-/* Resolves SRC and DEST and refuses trees that overlap.  0 or -1. */
+/*
+ * realpath(3) for a path whose last components may not exist yet: the
+ * longest existing prefix is resolved and the rest appended.  0 or -errno.
+ */
+static int
+resolve_future(const char *path, char *out)
+{
+	char buf[PATH_MAX], head[PATH_MAX];
+	size_t cut;
+	int n;
+
+	if (path[0] == '/')
+		n = snprintf(buf, sizeof(buf), "%s", path);
+	else if (getcwd(head, sizeof(head)) != NULL)
+		n = snprintf(buf, sizeof(buf), "%s/%s", head, path);
+	else
+		return -errno;
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (cut = strlen(buf); cut > 0; ) {
+		const char *rest = buf + cut;
+
+		memcpy(head, buf, cut);
+		head[cut] = '\0';
+		if (realpath(head, out) != NULL) {
+			if (strstr(rest, "/..") != NULL)
+				return -EINVAL;
+			if (*rest != '\0' &&
+			    strlen(out) + strlen(rest) >= PATH_MAX)
+				return -ENAMETOOLONG;
+			strcat(out, strcmp(out, "/") == 0 && *rest ? rest + 1 : rest);
+			return 0;
+		}
+		if (errno != ENOENT)
+			return -errno;
+		while (cut > 0 && buf[cut - 1] == '/')
+			cut--;
+		while (cut > 0 && buf[cut - 1] != '/')
+			cut--;
+		while (cut > 1 && buf[cut - 1] == '/')
+			cut--;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Resolves SRC and DEST, refuses trees that overlap (before creating
+ * anything) and creates DEST.  0 or -1 with a message printed.
+ */
 static int
 setup_paths(struct batch *b)
 {
@@ -374,13 +425,10 @@ setup_paths(struct batch *b)
 		fprintf(stderr, "thumper: %s: not a directory\n", b->o->src);
 		return -1;
 	}
-	if ((rc = mkdir_p(b->o->dest)) != 0) {
-		fprintf(stderr, "thumper: cannot create %s: %s\n", b->o->dest,
-			strerror(-rc));
-		return -1;
-	}
-	if (realpath(b->o->dest, b->dest) == NULL) {
-		fprintf(stderr, "thumper: %s: %s\n", b->o->dest, strerror(errno));
+	if ((rc = resolve_future(b->o->dest, b->dest)) != 0) {
+		fprintf(stderr, "thumper: %s: %s\n", b->o->dest,
+			rc == -EINVAL ? "'..' after a folder that does not exist yet"
+				      : strerror(-rc));
 		return -1;
 	}
 	if (inside(b->src, b->dest)) {
@@ -391,6 +439,19 @@ setup_paths(struct batch *b)
 	if (inside(b->dest, b->src)) {
 		fprintf(stderr, "thumper: SRC %s is inside DEST %s: thumbnails "
 			"could overwrite sources\n", b->src, b->dest);
+		return -1;
+	}
+	if ((rc = mkdir_p(b->dest)) != 0) {
+		fprintf(stderr, "thumper: cannot create %s: %s\n", b->dest,
+			strerror(-rc));
+		return -1;
+	}
+	if (stat(b->dest, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "thumper: %s: not a directory\n", b->o->dest);
+		return -1;
+	}
+	if (tmpclean_tree(b->dest) < 0) {
+		fprintf(stderr, "thumper: %s: cannot read\n", b->dest);
 		return -1;
 	}
 	return 0;

@@ -38,15 +38,30 @@ struct config {
 	struct settings settings;
 };
 
-/* Fills every default of SPEC §3 (no watch roots).  0 or -ENOMEM. */
-int config_init(struct config *c);
+/*
+ * Fills every default of SPEC §3 (no watch roots).  0 or -ENOMEM.
+ * (Not config_init(): libconfig already exports that symbol, and a
+ * program linking both would silently call the wrong one.)
+ */
+int config_defaults(struct config *c);
 
 /*
- * Reads PATH over the defaults in C (which config_init() must have set up).
- * Returns 0, or -1 with "FILE:LINE: KEY: what is wrong" in err; on error C
- * still holds a consistent config that config_free() releases.
+ * Reads PATH over the settings in C (which config_defaults() must have set
+ * up): keys present in the file replace those in C, lists (watch, sizes,
+ * filter patterns) replace whole.  Returns 0, or -1 with "FILE:LINE: KEY:
+ * what is wrong" in err (KEY is the dotted path, e.g. watch[0].dest);
+ * on error C still holds a consistent config that config_free() releases.
+ * libconfig's @include is refused (see config.c for why).
  */
 int config_load(struct config *c, const char *path, char *err, size_t errsz);
+
+/*
+ * The same for a config held in TEXT.  NAME stands for the file in
+ * messages and its folder anchors "./" and "../" paths; with NAME NULL,
+ * messages say "(string)" and relative paths are refused.
+ */
+int config_load_string(struct config *c, const char *text, const char *name,
+		       char *err, size_t errsz);
 
 /* Writes the effective settings to F in libconfig syntax (thumperd -t). */
 void config_print(const struct config *c, FILE *f);

@@ -69,8 +69,10 @@ void settings_free(struct settings *s);
 
 /*
  * Name <-> enum.  The parse functions return 0 and set *out, or -EINVAL
- * for a name they do not know.  Names are lower case: "auto", "jpeg",
- * "png", "webp", "avif"; "none", "centre", "attention".
+ * for a name they do not know.  Names are "auto", "jpeg", "png", "webp",
+ * "avif"; "none", "centre", "attention".  Parsing ignores case and also
+ * takes "jpg" and "center"; the name functions give the canonical lower
+ * case name (a static string).
  */
 int settings_parse_format(const char *name, enum thumb_format *out);
 int settings_parse_crop(const char *name, enum thumb_crop *out);
@@ -78,7 +80,8 @@ const char *settings_format_name(enum thumb_format f);
 const char *settings_crop_name(enum thumb_crop c);
 
 /*
- * Parses "WxH" (both 1..100000).  Returns 0 or -EINVAL.
+ * Parses "WxH" (both 1..100000, decimal, 'x' or 'X'); a lone "N" means
+ * "NxN".  Returns 0 and sets both, or -EINVAL and sets neither.
  */
 int settings_parse_box(const char *text, int *width, int *height);
 

@@ -21,14 +21,17 @@
  */
 enum thumb_format tpath_format(enum thumb_format fmt, const char *name);
 
-/* The extension written for a format ("jpg", "png", "webp", "avif"). */
+/* The extension written for a format ("jpg", "png", "webp", "avif");
+ * NULL for AUTO. */
 const char *tpath_ext(enum thumb_format fmt);
 
 /*
- * Writes the thumbnail path into out[0..outsz).  SIZE_DIR may be NULL (one
- * size: DEST mirrors the source tree).  FMT must not be AUTO.  Returns the
- * length written, or -ENAMETOOLONG when it does not fit (or a component
- * would pass NAME_MAX).
+ * Writes the thumbnail path into out[0..outsz).  SIZE_DIR may be NULL or
+ * "" (one size: DEST mirrors the source tree).  Returns the length
+ * written; -EINVAL when FMT is AUTO, REL is not a plain relative path
+ * (empty, absolute, a "." or ".." or empty component) or SIZE_DIR is not
+ * one plain name; -ENAMETOOLONG when it does not fit in outsz or a
+ * component would pass NAME_MAX.  On error out holds "".
  */
 int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
 		const char *rel, enum thumb_format fmt);

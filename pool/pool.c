@@ -634,6 +634,9 @@ pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 		return -ENOMEM;
 	}
 	p->opt.worker_path = p->worker_path;
+	/* A worker can die while a frame is being written to it: that must
+	 * be an EPIPE for the pool, not a SIGPIPE for the process. */
+	signal(SIGPIPE, SIG_IGN);
 	uv_timer_init(loop, &p->respawn_timer);
 	uv_timer_init(loop, &p->drain_timer);
 	p->respawn_timer.data = p->drain_timer.data = p;

@@ -70,7 +70,7 @@ int pool_worker_path(char *out, size_t outsz);
 
 /*
  * Creates the pool and starts its workers.  DATA is returned by
- * pool_data().  Returns 0 and sets *out, or -errno (nothing to free).
+ * pool_data().  SIGPIPE is ignored from then on, process-wide.  Returns 0 and sets *out, or -errno (nothing to free).
  */
 int pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	     pool_fatal_cb fatal, void *data, struct pool **out);

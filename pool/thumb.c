@@ -173,6 +173,40 @@ encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
 	return vips_jpegsave_buffer(img, buf, len, "Q", q, "strip", strip, NULL);
 }
 
+static void *
+collect_metadata_cb(VipsImage *img, const char *name, GValue *value, void *a)
+{
+	GSList **names = a;
+
+	(void)img;
+	(void)value;
+	if (g_str_has_prefix(name, "exif-") || strcmp(name, "xmp-data") == 0 ||
+	    strcmp(name, "iptc-data") == 0 || strcmp(name, "orientation") == 0)
+		*names = g_slist_prepend(*names, g_strdup(name));
+	return NULL;
+}
+
+/*
+ * A copy of IMG without its EXIF, XMP and IPTC metadata.  The savers'
+ * "strip" is not enough: libvips 8.14's webpsave ignores it, and the EXIF
+ * block is rebuilt from the exif-ifd* fields, so every field goes.
+ * Returns a new reference, or NULL.
+ */
+static VipsImage *
+strip_metadata(VipsImage *img)
+{
+	GSList *names = NULL;
+	VipsImage *out;
+
+	if (vips_copy(img, &out, NULL) != 0)
+		return NULL;
+	vips_image_map(out, collect_metadata_cb, &names);
+	for (GSList *n = names; n; n = n->next)
+		vips_image_remove(out, n->data);
+	g_slist_free_full(names, g_free);
+	return out;
+}
+
 /* JPEG has no alpha: flatten onto white.  Returns a new reference. */
 static VipsImage *
 flatten_for(VipsImage *img, enum thumb_format fmt)
@@ -357,6 +391,12 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 			goto out;
 		}
 		flat = flatten_for(sized ? sized : base, outs[i].format);
+		if (flat != NULL && strip) {
+			VipsImage *bare = strip_metadata(flat);
+
+			g_object_unref(flat);
+			flat = bare;
+		}
 		err = flat == NULL ||
 		      encode(flat, &outs[i], strip, &bufs[i], &lens[i]) != 0;
 		if (flat != NULL)

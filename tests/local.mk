@@ -4,7 +4,8 @@ TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	THUMPER='$(abs_top_builddir)/thumper' \
-	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker'
+	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker' \
+	STUB_WORKER='$(abs_top_builddir)/tests/unit/stub_worker'
 
 include tests/unit/local.mk
 include tests/integration/local.mk

@@ -1,0 +1,56 @@
+/*
+ * tmpclean.c - start-up removal of leftover worker temporary files.
+ *
+ * A worker writes each thumbnail to ".thumper-PID.tmp" in the target
+ * folder and renames it into place; one killed in between leaves that
+ * file.  The pool removes it when it sees the worker die, but not if the
+ * whole process tree was killed, hence this walk at start.  A file whose
+ * PID is still alive belongs to a running writer and is left alone.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "daemon/tmpclean.h"
+#include "watch/walk.h"
+
+static bool
+writer_alive(const char *name)
+{
+	long pid;
+	char *end;
+
+	pid = strtol(name + sizeof(".thumper-") - 1, &end, 10);
+	if (pid <= 0 || *end != '.')
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+long
+tmpclean_tree(const char *root)
+{
+	static char *include[] = { ".thumper-*.tmp" };
+	struct filter f = { .include = include, .ninclude = 1 };
+	struct walk_entry e;
+	struct walk *w;
+	char path[PATH_MAX];
+	long removed = 0;
+	int rc;
+
+	if ((rc = walk_open(root, &f, 0, &w)) != 0)
+		return rc;
+	while ((rc = walk_next(w, &e)) != 0) {
+		if (rc < 0 || writer_alive(e.name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", root, e.path) <
+		    (int)sizeof(path) && unlink(path) == 0)
+			removed++;
+	}
+	walk_close(w);
+	return removed;
+}

@@ -1,0 +1,146 @@
+/*
+ * tpath.c - the thumbnail path of a source (see tpath.h, SPEC §4).
+ *
+ * Everything is decided from the source's name, never its content, so a
+ * freshness check is a stat.  The source's whole name is kept and the
+ * format's extension appended when it differs, which keeps the mapping
+ * one-to-one ("a.png" and "a.jpg" never meet).  Appending can push a
+ * name past NAME_MAX even when the source's own name fits, so every
+ * component of the result is measured.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/tpath.h"
+
+/* The extension of a base name, without its dot, or "" when there is
+ * none.  A leading dot marks a hidden file, not an extension. */
+static const char *extension(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	const char *dot;
+
+	if (slash)
+		name = slash + 1;
+	dot = strrchr(name, '.');
+	if (!dot || dot == name)
+		return "";
+	return dot + 1;
+}
+
+static bool ext_is_jpeg(const char *ext)
+{
+	return strcasecmp(ext, "jpg") == 0 || strcasecmp(ext, "jpeg") == 0;
+}
+
+enum thumb_format tpath_format(enum thumb_format fmt, const char *name)
+{
+	const char *ext;
+
+	if (fmt != THUMB_FORMAT_AUTO)
+		return fmt;
+	ext = extension(name);
+	if (ext_is_jpeg(ext))
+		return THUMB_FORMAT_JPEG;
+	if (strcasecmp(ext, "png") == 0 || strcasecmp(ext, "gif") == 0)
+		return THUMB_FORMAT_PNG;
+	if (strcasecmp(ext, "webp") == 0)
+		return THUMB_FORMAT_WEBP;
+	return THUMB_FORMAT_JPEG;
+}
+
+const char *tpath_ext(enum thumb_format fmt)
+{
+	switch (fmt) {
+	case THUMB_FORMAT_JPEG:
+		return "jpg";
+	case THUMB_FORMAT_PNG:
+		return "png";
+	case THUMB_FORMAT_WEBP:
+		return "webp";
+	case THUMB_FORMAT_AVIF:
+		return "avif";
+	case THUMB_FORMAT_AUTO:
+		break;
+	}
+	return NULL;
+}
+
+/* Whether a source with extension EXT already names format FMT's files. */
+static bool ext_matches(const char *ext, enum thumb_format fmt)
+{
+	if (fmt == THUMB_FORMAT_JPEG)
+		return ext_is_jpeg(ext);
+	return strcasecmp(ext, tpath_ext(fmt)) == 0;
+}
+
+/* REL must be a relative path of real names: no "." or ".." component
+ * that could lead out of the dest tree, no empty name. */
+static bool rel_is_safe(const char *rel)
+{
+	const char *p = rel;
+
+	if (*rel == '\0' || *rel == '/')
+		return false;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return p[-1] != '/';
+}
+
+static bool components_fit(const char *path)
+{
+	const char *p = path;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len > NAME_MAX)
+			return false;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
+		const char *rel, enum thumb_format fmt)
+{
+	const char *ext = tpath_ext(fmt);
+	bool append;
+	size_t dlen = strlen(dest);
+	const char *sep = dlen > 0 && dest[dlen - 1] == '/' ? "" : "/";
+	int n;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (size_dir && *size_dir == '\0')
+		size_dir = NULL;
+	if (!ext || !rel_is_safe(rel) || (size_dir && !rel_is_safe(size_dir)) ||
+	    (size_dir && strchr(size_dir, '/')))
+		return -EINVAL;
+	append = !ext_matches(extension(rel), fmt);
+	n = snprintf(out, outsz, "%s%s%s%s%s%s%s", dest, sep,
+		     size_dir ? size_dir : "", size_dir ? "/" : "", rel,
+		     append ? "." : "", append ? ext : "");
+	if (n < 0 || (size_t)n >= outsz || !components_fit(out)) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return n;
+}

@@ -1,0 +1,528 @@
+#!/usr/bin/python3
+"""bench.py - paired-run benchmark of thumper against its yardsticks (SPEC §9).
+
+Called by run.sh (`make bench`), which checks the tools and builds the
+corpus first.  For each corpus it times, in one session:
+
+  thumper  thumper -j N --no-progress -s BOX SRC DEST
+  loops    N x bench_loop sharing one counter (the worker's thumb code, no pool)
+  static   N x bench_loop over a static round-robin split of the list
+  seed     the original Python/Pillow pool, thumper_seed.py --workers N
+  xargs    find SRC -type f | xargs -P N -n 1 vipsthumbnail -s BOX -o DEST/%s.jpg
+
+Method: the corpus is read once (warm page cache), then every contender
+runs once untimed while a sampler adds up the VmRSS of its process tree
+every 20 ms (the "tree" column).  Then R repeats each run every contender
+back to back, the order rotated by one per repeat, into a fresh empty DEST.
+Time is the whole wall time from spawn to the last exit; "max" RSS is the
+largest ru_maxrss of any one process of the tree (wait4 reports the maximum
+over a process and its reaped descendants).  A ratio is taken inside each
+repeat (paired) and the median of those is shown; img/s is the median too,
+never the best run.
+
+Standard library only: it runs under Debian's /usr/bin/python3.
+"""
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count()
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+def children_of(pid):
+    """Direct children of PID (needs CONFIG_PROC_CHILDREN, Debian has it)."""
+    kids = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+    except OSError:
+        pass
+    return kids
+
+
+def tree_of(pids):
+    seen, todo = [], list(pids)
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.append(p)
+        todo.extend(children_of(p))
+    return seen
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE_KIB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def status_kib(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed VmRSS of the process trees under ROOTS."""
+
+    def __init__(self, roots, interval=0.02):
+        super().__init__(daemon=True)
+        self.roots, self.interval = roots, interval
+        self.peak, self.stop = 0, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            total = sum(rss_kib(p) for p in tree_of(self.roots))
+            self.peak = max(self.peak, total)
+            self.stop.wait(self.interval)
+
+
+def busy_seconds():
+    """CPU time the whole machine has spent busy since boot."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]          # idle + iowait
+    return (sum(v[:8]) - idle) / CLK_TCK
+
+
+def wait_quiet(limit):
+    """Waits (at most LIMIT seconds) for a second in which the machine's
+    CPUs are less than 10% busy, so a run does not start in someone
+    else's burst."""
+    deadline = time.monotonic() + limit
+    while True:
+        b0 = busy_seconds()
+        time.sleep(1.0)
+        if (busy_seconds() - b0) / NCPU < 0.10 or time.monotonic() > deadline:
+            return
+
+
+def run_group(cmds, env, sample=False):
+    """Starts every command of CMDS at once, waits for all.
+
+    Returns dict(wall, rc (worst), maxrss_kib, tree_kib, foreign, stderr);
+    foreign is the share of the machine's CPUs busy with anything but this
+    run during it (other users of the machine: should be near 0)."""
+    errs = [tempfile.TemporaryFile() for _ in cmds]
+    busy0 = busy_seconds()
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(c, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=e)
+             for c, e in zip(cmds, errs)]
+    sampler = None
+    if sample:
+        sampler = TreeSampler([p.pid for p in procs])
+        sampler.start()
+    rc, maxrss, cpu = 0, 0, 0.0
+    for p in procs:
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        rc = rc or p.returncode
+        maxrss = max(maxrss, ru.ru_maxrss)
+        cpu += ru.ru_utime + ru.ru_stime
+    wall = time.perf_counter() - t0
+    foreign = max(0.0, busy_seconds() - busy0 - cpu) / (wall * NCPU)
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+    text = b""
+    for e in errs:
+        e.seek(0)
+        text += e.read()
+        e.close()
+    return dict(wall=wall, rc=rc, maxrss_kib=maxrss, foreign=foreign,
+                cpu=cpu, tree_kib=sampler.peak if sampler else None,
+                stderr=text.decode(errors="replace"))
+
+
+def count_files(top):
+    n = 0
+    for _dirpath, _dirs, files in os.walk(top):
+        n += sum(1 for f in files if not f.startswith("."))
+    return n
+
+
+# ---------------------------------------------------------------- contenders
+
+class Contender:
+    def __init__(self, key, label, cmds, exact_outputs=True):
+        self.key, self.label = key, label
+        self.cmds = cmds                  # (src, dest, work) -> [argv, ...]
+        self.exact_outputs = exact_outputs
+        self.walls, self.maxrss, self.tree = [], [], None
+        self.cpus, self.foreign = [], []
+        self.problems = []
+
+
+def contenders(a, listfile):
+    n = a.jobs
+    w, h = a.size.split("x")
+    box = ["-s", a.size]
+    out = []
+    if a.thumper:
+        out.append(Contender(
+            "thumper", f"`thumper -j {n}`",
+            lambda s, d, _w: [[a.thumper, "-j", str(n), "--no-progress",
+                               *box, s, d]]))
+    if a.loop:
+        out.append(Contender(
+            "loops", f"{n} × in-process loop, shared counter",
+            lambda s, d, wk: [[a.loop, "--claim", os.path.join(wk, "claim"),
+                               "-l", listfile, *box, s, d]
+                              for _ in range(n)]))
+        out.append(Contender(
+            "static", f"{n} × in-process loop, static split",
+            lambda s, d, _w: [[a.loop, "--shard", f"{k}/{n}", "-l", listfile,
+                               *box, s, d] for k in range(n)]))
+    out.append(Contender(
+        "seed", f"`thumper_seed.py --workers {n}` (Pillow pool)",
+        lambda s, d, _w: [[a.python, a.seed, s, d, "--workers", str(n),
+                           "--width", w, "--height", h]]))
+    out.append(Contender(
+        "xargs", f"`xargs -P {n} -n 1 vipsthumbnail`",
+        lambda s, d, _w: [["sh", "-c",
+                           'find "$1" -type f | xargs -P "$3" -n 1 '
+                           'vipsthumbnail --size "$4" -o "$2/%s.jpg"',
+                           "sh", s, d, str(n), a.size]],
+        exact_outputs=False))   # %s.jpg: a.png, a.webp, a.tif collide
+    return out
+
+
+def one_run(c, src, work, nfiles, env, sample=False):
+    dest = os.path.join(work, "dest")
+    shutil.rmtree(dest, ignore_errors=True)
+    os.mkdir(dest)
+    claim = os.path.join(work, "claim")
+    if os.path.exists(claim):
+        os.unlink(claim)
+    r = run_group(c.cmds(src, dest, work), env, sample)
+    got = count_files(dest)
+    if r["rc"] != 0:
+        c.problems.append(f"exit {r['rc']}: {r['stderr'].strip()[-400:]}")
+    elif c.exact_outputs and got != nfiles:
+        c.problems.append(f"{got} thumbnails for {nfiles} sources")
+    shutil.rmtree(dest, ignore_errors=True)
+    return r
+
+
+# ---------------------------------------------------------------- worker RSS
+
+def worker_rss(a, corpus, work, env):
+    """RSS of the real worker after ~10 and ~1000 thumbnails (thumper -j 1)
+    and of one bench_loop process after 10 and 1000 (--rss)."""
+    rows = []
+    src = os.path.join(corpus, "photos-jpeg")
+    files = sorted(os.path.join(src, f) for f in os.listdir(src))
+    big = os.path.join(work, "x6")          # 6 copies: 1,200 files
+    dest = os.path.join(work, "rssdest")
+    for d in (big, dest):
+        shutil.rmtree(d, ignore_errors=True)
+    for k in range(6):
+        os.makedirs(os.path.join(big, f"r{k}"))
+        for f in files:
+            t = os.path.join(big, f"r{k}", os.path.basename(f))
+            try:
+                os.link(f, t)
+            except OSError:
+                shutil.copyfile(f, t)
+    os.mkdir(dest)
+
+    if a.thumper:
+        p = subprocess.Popen([a.thumper, "-j", "1", "--no-progress",
+                              "-s", a.size, big, dest], env=env,
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        samples = []   # (done, worker pid, VmRSS, VmHWM)
+        while p.poll() is None:
+            kids = children_of(p.pid)
+            if kids:
+                wp = kids[0]
+                done = sum(count_files(os.path.join(dest, f"r{k}"))
+                           for k in range(6)
+                           if os.path.isdir(os.path.join(dest, f"r{k}")))
+                rss, hwm = status_kib(wp, "VmRSS"), status_kib(wp, "VmHWM")
+                if rss:
+                    samples.append((done, wp, rss, hwm))
+            time.sleep(0.01)
+        err = p.stderr.read().decode(errors="replace")
+        first = next((s for s in samples if s[0] >= 10), None)
+        if first is None or p.returncode != 0:
+            rows.append(("thumper-worker (`thumper -j 1`, sampled)",
+                         None, None, f"no usable samples (exit "
+                         f"{p.returncode}) {err.strip()[-200:]}"))
+        else:
+            same = [s for s in samples if s[1] == first[1] and s[0] <= 1000]
+            last = same[-1]
+            note = (f"worker pid {first[1]}: {first[0]} done → {last[0]} "
+                    f"done; VmHWM {last[3] / 1024:.0f} MiB")
+            if last[0] < 900:
+                note += " (worker replaced before ~1000: recycled?)"
+            rows.append(("thumper-worker (`thumper -j 1`, sampled)",
+                         first[2], last[2], note))
+        shutil.rmtree(dest, ignore_errors=True)
+        os.mkdir(dest)
+
+    if a.loop:
+        r = subprocess.run([a.loop, "--rss", "10,1000", "-s", a.size, src,
+                            dest, *files], env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True)
+        vals = {}
+        for tok in r.stdout.split():
+            k, _, v = tok.partition("=")
+            vals[k] = int(v)
+        if "rss_after_10_kib" in vals and "rss_after_1000_kib" in vals:
+            rows.append(("bench_loop --rss 10,1000 (thumb.c in a loop)",
+                         vals["rss_after_10_kib"], vals["rss_after_1000_kib"],
+                         f"VmHWM {vals['hwm_after_1000_kib'] / 1024:.0f} MiB"
+                         + (f"; exit {r.returncode}" if r.returncode else "")))
+        else:
+            rows.append(("bench_loop --rss 10,1000", None, None,
+                         f"failed: {r.stderr.strip()[-200:]}"))
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.rmtree(big, ignore_errors=True)
+    return rows
+
+
+# ---------------------------------------------------------------- report
+
+def mib(kib):
+    return "—" if kib is None else f"{kib / 1024:.0f}"
+
+
+def fmt_ratio(x):
+    return "—" if x is None else f"{x:.2f}"
+
+
+def paired(cs, a_key, b_key):
+    """Median over repeats of time(b)/time(a) = speed(a)/speed(b)."""
+    ca = next((c for c in cs if c.key == a_key), None)
+    cb = next((c for c in cs if c.key == b_key), None)
+    if not ca or not cb or not ca.walls or len(ca.walls) != len(cb.walls):
+        return None
+    return statistics.median(tb / ta for ta, tb in zip(ca.walls, cb.walls))
+
+
+def verdict(x, target):
+    if x is None:
+        return "not measured"
+    return "PASS" if x >= target else "FAIL"
+
+
+def report_corpus(name, nfiles, mbytes, a, cs, discarded):
+    lines = [f"### {name}: {nfiles} files, {mbytes:.0f} MiB, box {a.size}, "
+             f"N = {a.jobs}, {a.runs} paired repeats", "",
+             "| contender | img/s (median) | min–max | CPU ms/img "
+             "| thumper ÷ this (paired) | this ÷ loops (paired) "
+             "| max RSS, one process (MiB) | peak RSS, tree sum (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in cs:
+        if not c.walls:
+            continue
+        rates = [nfiles / t for t in c.walls]
+        lines.append(
+            f"| {c.label} | {statistics.median(rates):.1f} | "
+            f"{min(rates):.1f}–{max(rates):.1f} | "
+            f"{1000 * statistics.median(c.cpus) / nfiles:.1f} | "
+            f"{fmt_ratio(paired(cs, 'thumper', c.key))} | "
+            f"{fmt_ratio(paired(cs, c.key, 'loops'))} | "
+            f"{mib(statistics.median(c.maxrss))} | {mib(c.tree)} |")
+    lines.append("")
+    t_loops = paired(cs, "thumper", "loops")
+    t_seed = paired(cs, "thumper", "seed")
+    t_xargs = paired(cs, "thumper", "xargs")
+    seed_goal = 1.3 if name.startswith("photos") else 1.5
+    lines += [
+        f"- pool overhead: thumper ÷ loops = {fmt_ratio(t_loops)} "
+        f"(target ≥ 0.97): **{verdict(t_loops, 0.97)}**",
+        f"- the original: thumper ÷ seed = {fmt_ratio(t_seed)} "
+        f"(target > 1.00: **{verdict(t_seed, 1.0001)}**; "
+        f"reachable ≥ {seed_goal}: {verdict(t_seed, seed_goal)})",
+        f"- process per image: thumper ÷ xargs = {fmt_ratio(t_xargs)} "
+        f"(target ≥ 2): **{verdict(t_xargs, 2.0)}**",
+    ]
+    foreign = [f for c in cs for f in c.foreign]
+    if foreign:
+        lines.append(f"- other load on the machine during the timed runs: "
+                     f"median {100 * statistics.median(foreign):.0f}%, max "
+                     f"{100 * max(foreign):.0f}% of the CPUs"
+                     + (f" ({discarded} disturbed repeat(s) run again)"
+                        if discarded else "")
+                     + (" — **numbers disturbed, rerun on a quiet machine**"
+                        if statistics.median(foreign) > 0.05 else ""))
+    for c in cs:
+        if c.problems:
+            lines.append(f"- WARNING {c.key}: {len(c.problems)} bad run(s): "
+                         f"{c.problems[0]}")
+    lines.append("")
+    return lines
+
+
+def report_rss(rows):
+    lines = ["### worker memory (SPEC §9: RSS after 1,000 images ≤ 1.5× "
+             "after 10)", "",
+             "| process | RSS after ~10 (MiB) | after ~1000 (MiB) | ratio "
+             "| target ≤ 1.5 | notes |", "|---|---:|---:|---:|---|---|"]
+    for label, r10, r1000, note in rows:
+        ratio = r1000 / r10 if r10 and r1000 else None
+        ok = "—" if ratio is None else ("PASS" if ratio <= 1.5 else "FAIL")
+        lines.append(f"| {label} | {mib(r10)} | {mib(r1000)} | "
+                     f"{fmt_ratio(ratio)} | {ok} | {note} |")
+    lines.append("")
+    return lines
+
+
+def machine_header(a):
+    def out(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+    pil = out([a.python, "-c", "import PIL; print(PIL.__version__)"])
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f
+                       if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return [f"## thumper benchmark — {time.strftime('%Y-%m-%d %H:%M')}", "",
+            f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, "
+            f"libvips {out(['vips', '--version'])}, Pillow {pil}, "
+            f"Python {out([a.python, '-c', 'import sys; print(sys.version.split()[0])'])}.",
+            "Wall time of whole processes, warm page cache, fresh empty DEST "
+            "per run, contenders in rotating order inside each repeat. "
+            "*max RSS, one process*: largest ru_maxrss in the process tree "
+            "(wait4), median over repeats. *peak RSS, tree sum*: highest sum "
+            "of VmRSS over the tree, sampled every 20 ms in one untimed "
+            "warm-up run (shared pages count once per process).", ""]
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--sets", default="photos-jpeg,mixed")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--size", default="200x200")
+    ap.add_argument("--thumper")
+    ap.add_argument("--loop")
+    ap.add_argument("--seed", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--results")
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--no-rss", action="store_true")
+    ap.add_argument("--quiet-wait", type=float, default=30,
+                    help="seconds to wait for an idle machine before a repeat")
+    ap.add_argument("--max-foreign", type=float, default=0.10,
+                    help="share of CPUs busy with other work that voids a repeat")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="times a disturbed repeat is run again")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated contender keys to run")
+    a = ap.parse_args()
+    for k in ("thumper", "loop"):
+        p = getattr(a, k)
+        if p and not os.access(p, os.X_OK):
+            log(f"bench: {p} is not built: skipping it")
+            setattr(a, k, None)
+
+    env = dict(os.environ, VIPS_WARNING="0", LC_ALL="C")
+    work = tempfile.mkdtemp(prefix="thumper-bench.", dir=a.work)
+    lines = machine_header(a)
+
+    def flush():
+        text = "\n".join(lines) + "\n"
+        if a.results:
+            with open(a.results, "w") as f:
+                f.write(text)
+        return text
+
+    try:
+        for name in a.sets.split(","):
+            src = os.path.join(a.corpus, name)
+            files = []
+            for dp, _ds, fs in os.walk(src):
+                files += [os.path.join(dp, f) for f in fs]
+            files.sort()
+            nbytes = 0
+            for f in files:                      # warm the page cache
+                with open(f, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        nbytes += len(chunk)
+            listfile = os.path.join(work, "list")
+            with open(listfile, "w") as f:
+                f.write("".join(p + "\n" for p in files))
+            cs = contenders(a, listfile)
+            if a.only:
+                cs = [c for c in cs if c.key in a.only.split(",")]
+            log(f"bench: {name}: {len(files)} files; warm-up + memory run")
+            for c in cs:
+                r = one_run(c, src, work, len(files), env, sample=True)
+                c.tree = r["tree_kib"]
+                log(f"  warm-up {c.key:8} {len(files) / r['wall']:6.1f} img/s")
+            discarded = 0
+            for rep in range(a.runs):
+                k = rep % len(cs)
+                for attempt in range(a.retries + 1):
+                    wait_quiet(a.quiet_wait)
+                    got = {c.key: one_run(c, src, work, len(files), env)
+                           for c in cs[k:] + cs[:k]}
+                    worst = max(r["foreign"] for r in got.values())
+                    if worst <= a.max_foreign or attempt == a.retries:
+                        break
+                    discarded += 1
+                    log(f"  repeat {rep + 1}: {100 * worst:.0f}% of the CPUs "
+                        "busy with other work: run again")
+                for c in cs:
+                    r = got[c.key]
+                    c.walls.append(r["wall"])
+                    c.maxrss.append(r["maxrss_kib"])
+                    c.cpus.append(r["cpu"])
+                    c.foreign.append(r["foreign"])
+                log(f"  repeat {rep + 1}/{a.runs}: " + ", ".join(
+                    f"{c.key} {len(files) / c.walls[-1]:.1f}" for c in cs)
+                    + f" (other load ≤ {100 * worst:.0f}%)")
+            lines.extend(report_corpus(name, len(files), nbytes / 2**20, a, cs,
+                                       discarded))
+            flush()
+        if not a.no_rss:
+            log("bench: worker memory over 1,000 images")
+            lines.extend(report_rss(worker_rss(a, a.corpus, work, env)))
+        sys.stdout.write(flush())
+        if a.results:
+            log(f"bench: results written to {a.results}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+# tests/fuzz: libFuzzer targets for every parser of outside bytes, built
+# with clang by run.sh (not part of `make check`: run `make fuzz`,
+# FUZZ_SECONDS=N for longer runs).  Each fuzz_*.c names its extra sources
+# and pkg-config packages in "fuzz-sources:" and "fuzz-pkgs:" lines.
+EXTRA_DIST += %D%/run.sh %D%/fuzz_config.c %D%/fuzz_config.supp \
+	%D%/fuzz_proto.c %D%/corpus
+
+.PHONY: fuzz
+fuzz:
+	$(SHELL) $(abs_top_srcdir)/%D%/run.sh '$(abs_top_srcdir)' '$(abs_top_builddir)'

@@ -1,0 +1,130 @@
+#!/bin/sh
+# run.sh - builds and runs every libFuzzer target tests/fuzz/fuzz_*.c.
+#
+# usage: run.sh [SRCDIR [BUILDDIR]] [TARGET...]   (make fuzz passes both)
+#   FUZZ_SECONDS  seconds per target (default 30)
+#   FUZZ_WORKDIR  keep binaries, grown corpora and crash files here
+#                 (default: a temporary folder, removed on success)
+#   CC            compiler (default clang)
+#
+# A target names what it links in two lines of its opening comment:
+#    * fuzz-sources: daemon/config.c lib/settings.c   (paths under SRCDIR)
+#    * fuzz-pkgs: libconfig                           (pkg-config names)
+# (anything before the keyword is ignored, so "// fuzz-pkgs: x" works too).
+# Seeds come from tests/fuzz/corpus/<target>/; new inputs go to the work
+# folder, never into the source tree.  Leak checks after every input slow
+# libFuzzer down a hundredfold once any input leaks (libconfig 1.5 does),
+# so the timed run skips them and the grown corpus is then run once more
+# with them on: every path the fuzzer found is leak-checked.  tests/fuzz/<target>.supp, when
+# present, holds LeakSanitizer suppressions for leaks in system libraries.  Prints TAP ("ok 1 fuzz_config")
+# and exits 1 when any target fails to build or finds a crash, a leak or
+# undefined behaviour (the crashing input is kept and its path printed).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${1:-$here/../..}
+[ $# -gt 0 ] && shift
+builddir=${1:-}
+[ $# -gt 0 ] && shift
+srcdir=$(cd "$srcdir" && pwd)
+seconds=${FUZZ_SECONDS:-30}
+cc=${CC:-clang}
+
+if [ -n "${FUZZ_WORKDIR:-}" ]; then
+	work=$FUZZ_WORKDIR
+	keep=yes
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/thumper-fuzz.XXXXXX") || exit 2
+	keep=no
+fi
+mkdir -p "$work" || exit 2
+
+# The autoconf config.h of a configured build, or a minimal one.
+if [ -n "$builddir" ] && [ -f "$builddir/config.h" ]; then
+	incdir=$builddir
+else
+	incdir=$work/include
+	mkdir -p "$incdir"
+	printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' \
+		>"$incdir/config.h"
+fi
+
+# The value of comment line KEY in FILE ("// KEY: a b" or "/* KEY: a b */").
+directive() {
+	sed -n "s|.*$1:[[:space:]]*||p" "$2" | sed 's|[[:space:]]*\*/.*||' |
+		tr '\n' ' '
+}
+
+if [ $# -gt 0 ]; then
+	targets=$*
+else
+	targets=$(cd "$srcdir/tests/fuzz" && ls fuzz_*.c 2>/dev/null |
+		sed 's/\.c$//')
+fi
+
+n=0
+for t in $targets; do n=$((n + 1)); done
+echo "1..$n"
+
+i=0
+failed=0
+for t in $targets; do
+	i=$((i + 1))
+	src=$srcdir/tests/fuzz/$t.c
+	log=$work/$t.log
+	sources=
+	for s in $(directive fuzz-sources "$src"); do
+		sources="$sources $srcdir/$s"
+	done
+	pkgs=$(directive fuzz-pkgs "$src")
+	flags=
+	if [ -n "$(echo $pkgs)" ]; then
+		# shellcheck disable=SC2086
+		flags=$(pkg-config --cflags --libs $pkgs) || {
+			echo "not ok $i $t # pkg-config $pkgs failed"
+			failed=$((failed + 1))
+			continue
+		}
+	fi
+	# shellcheck disable=SC2086
+	if ! $cc -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer \
+		-I"$incdir" -I"$srcdir" -o "$work/$t" "$src" $sources $flags \
+		>"$log" 2>&1; then
+		echo "not ok $i $t # build failed"
+		sed 's/^/# /' "$log"
+		failed=$((failed + 1))
+		continue
+	fi
+	mkdir -p "$work/corpus-$t"
+	seeds=$srcdir/tests/fuzz/corpus/$t
+	[ -d "$seeds" ] || seeds=
+	supp=$srcdir/tests/fuzz/$t.supp
+	lsan=${LSAN_OPTIONS:-}
+	[ -f "$supp" ] && lsan="${lsan:+$lsan:}suppressions=$supp"
+	# shellcheck disable=SC2086
+	if ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	   "$work/$t" -max_total_time="$seconds" -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 -detect_leaks=0 \
+		-artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \
+		>>"$log" 2>&1 &&
+	   LSAN_OPTIONS=$lsan "$work/$t" -runs=0 -timeout=10 \
+		-artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \
+		>>"$log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
+			"$log" | head -n 1)
+		echo "ok $i $t # ${runs:-?} runs in ${seconds}s"
+	else
+		echo "not ok $i $t # crashed, see $log"
+		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" |
+			head -n 20 | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+done
+
+if [ "$failed" -eq 0 ] && [ "$keep" = no ]; then
+	rm -rf "$work"
+elif [ "$failed" -ne 0 ]; then
+	echo "# work folder kept: $work"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,318 @@
+# lib.sh - shared helpers for the thumper integration tests.
+#
+# Sourced by each tests/integration/*.sh script.  A script is a list of
+# test functions; each one calls assertions that print one TAP line each
+# ("ok N - what", "not ok N - what" + "# ..." diagnostics), and the script
+# ends with tap_done, which prints the plan "1..N" and exits 0 (automake's
+# tap-driver judges by the lines, not the exit status).
+#
+# Everything a script makes lives under one mktemp -d folder that the EXIT
+# trap removes; every process started in the background is registered with
+# bg_track and killed by its pid in the same trap.  Waiting is always a
+# bounded poll (wait_for), never a bare sleep.
+#
+# Environment (set by tests/local.mk): THUMPER, THUMPER_WORKER, top_srcdir.
+
+set -u
+export LC_ALL=C TZ=UTC
+
+if [ -z "${THUMPER:-}" ] || [ -z "${THUMPER_WORKER:-}" ]; then
+	echo "1..0 # SKIP THUMPER and THUMPER_WORKER must be set (run through make check)"
+	exit 0
+fi
+export THUMPER_WORKER
+
+# Seconds one thumper run may take before it counts as hung.
+: "${THUMPER_TEST_TIMEOUT:=60}"
+
+TAP_N=0
+TAP_FAILED=0
+BG_PIDS=()
+TESTROOT=$(mktemp -d "${TMPDIR:-/tmp}/thumper-it.XXXXXX") || exit 99
+IMGCACHE=$TESTROOT/.imgcache
+mkdir -p "$IMGCACHE"
+
+_lib_cleanup() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$TESTROOT"
+}
+trap _lib_cleanup EXIT
+
+# Registers a background pid to be killed by pid when the script exits.
+bg_track() { BG_PIDS+=("$@"); }
+
+# ---------------------------------------------------------------- TAP
+
+diag() {
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+pass() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+
+# fail DESC [DIAG...]: a "not ok" line, the diagnostics, and the last
+# thumper command with its exit status and the head of its stderr.
+fail() {
+	local desc=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $desc"
+	[ $# -gt 0 ] && diag "$@"
+	if [ -n "${LAST_CMD:-}" ]; then
+		diag "last run: $LAST_CMD" "exit status: $RC"
+		if [ -s "$ERR" ]; then
+			diag "stderr (head):"
+			head -n 15 "$ERR" | cat -v | sed 's/^/#   /'
+		fi
+	fi
+}
+
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc" "failed: $*"; fi
+}
+
+# expect_eq DESC GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got:  '$2'" "want: '$3'"; fi
+}
+
+# expect_rc DESC WANT: the last run's exit status.
+expect_rc() {
+	if [ "$RC" = "$2" ]; then pass "$1"; else fail "$1" "exit status $RC, want $2"; fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	exit 0
+}
+
+# ---------------------------------------------------------------- running
+
+# newdir: a fresh folder for one test; prints its path.
+newdir() { mktemp -d "$TESTROOT/t.XXXXXX"; }
+
+# run_thumper ARGS...: runs the batch program with a timeout.  Sets RC and
+# leaves stdout in $OUT and stderr in $ERR.
+OUT=$TESTROOT/.stdout
+ERR=$TESTROOT/.stderr
+RC=
+LAST_CMD=
+run_thumper() {
+	LAST_CMD="thumper $*"
+	timeout -k 5 "$THUMPER_TEST_TIMEOUT" "$THUMPER" "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	[ "$RC" = 124 ] && echo "timed out after ${THUMPER_TEST_TIMEOUT}s" >>"$ERR"
+	return 0
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds (0) or
+# SECONDS pass (1).
+wait_for() {
+	local limit=$1 end
+	shift
+	end=$(($(date +%s%N) + limit * 1000000000))
+	while ! "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# worker_pids PID: the children of PID that run the worker program.
+worker_pids() {
+	local parent=$1 c exe want
+	want=$(readlink -f "$THUMPER_WORKER")
+	for c in $(cat /proc/"$parent"/task/*/children 2>/dev/null); do
+		exe=$(readlink "/proc/$c/exe" 2>/dev/null) || continue
+		[ "$exe" = "$want" ] && echo "$c"
+	done
+	return 0
+}
+
+pid_alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/"$1"/status 2>/dev/null; }
+
+# ---------------------------------------------------------------- images
+
+# vips CLI without its warnings on our stderr.
+vipsq() { VIPS_WARNING=0 vips "$@" >/dev/null 2>&1; }
+
+# mkimg PATH W H [SAVEOPTS]: a noisy sRGB image, format chosen by PATH's
+# extension (jpg jpeg png webp tif tiff gif avif, any case); SAVEOPTS is a
+# vips option string such as "[Q=90]".  Images of one kind are generated
+# once per script and copied.
+mkimg() {
+	local path=$1 w=$2 h=$3 opts=${4:-} ext base cached
+	ext=${path##*.}
+	ext=${ext,,}
+	case $ext in
+	jpg | jpeg | png | webp | tif | tiff | gif) ;;
+	avif) ext=avif ;;
+	*) echo "mkimg: unknown extension: $path" >&2; return 1 ;;
+	esac
+	base=$IMGCACHE/${w}x${h}.v
+	if [ ! -f "$base" ]; then
+		vipsq gaussnoise "$IMGCACHE/n.v" "$w" "$h" --mean 128 --sigma 40 &&
+			vipsq cast "$IMGCACHE/n.v" "$IMGCACHE/u.v" uchar &&
+			vipsq colourspace "$IMGCACHE/u.v" "$base" srgb || return 1
+		rm -f "$IMGCACHE/n.v" "$IMGCACHE/u.v"
+	fi
+	cached=$IMGCACHE/${w}x${h}$(printf '%s' "$opts" | tr -c 'A-Za-z0-9=' _).$ext
+	if [ ! -f "$cached" ]; then
+		if [ "$ext" = avif ]; then
+			vipsq heifsave "$base" "$cached" --compression av1 || return 1
+		else
+			vipsq copy "$base" "$cached$opts" || return 1
+		fi
+	fi
+	mkdir -p "$(dirname "$path")"
+	cp "$cached" "$path"
+}
+
+# mkexif SRC.jpg DST.jpg ORIENTATION: DST is SRC with an EXIF block holding
+# that orientation, an Artist string and a GPS IFD (GPSLatitudeRef).
+mkexif() {
+	mkdir -p "$(dirname "$2")"
+	python3 - "$1" "$2" "$3" <<'EOF'
+import struct, sys
+src, dst, orient = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, 'rb').read()
+assert data[:2] == b'\xff\xd8', 'not a JPEG'
+artist = b'thumper-test-artist\0'
+ifd0_off, n = 8, 3
+artist_off = ifd0_off + 2 + n * 12 + 4
+gps_off = artist_off + len(artist)
+tiff = b'II*\0' + struct.pack('<I', ifd0_off) + struct.pack('<H', n)
+tiff += struct.pack('<HHIHH', 0x0112, 3, 1, orient, 0)
+tiff += struct.pack('<HHII', 0x013B, 2, len(artist), artist_off)
+tiff += struct.pack('<HHII', 0x8825, 4, 1, gps_off)
+tiff += struct.pack('<I', 0) + artist
+tiff += struct.pack('<H', 1) + struct.pack('<HHI4s', 1, 2, 2, b'N\0\0\0')
+tiff += struct.pack('<I', 0)
+app1 = b'Exif\0\0' + tiff
+seg = b'\xff\xe1' + struct.pack('>H', len(app1) + 2) + app1
+open(dst, 'wb').write(data[:2] + seg + data[2:])
+EOF
+}
+
+# img_dims PATH: "WxH", or "unreadable".
+img_dims() {
+	local w h
+	w=$(VIPS_WARNING=0 vipsheader -f width "$1" 2>/dev/null) &&
+		h=$(VIPS_WARNING=0 vipsheader -f height "$1" 2>/dev/null) ||
+		{ echo unreadable; return 0; }
+	echo "${w}x$h"
+}
+
+# fits GOT SRC_W SRC_H BOX_W BOX_H: GOT ("WxH") is the source scaled to fit
+# the box with its aspect ratio kept (each side within 1 px of exact, never
+# past the box), or the source's own size when it already fits (never
+# enlarged).
+fits() {
+	awk -v got="$1" -v w="$2" -v h="$3" -v bw="$4" -v bh="$5" 'BEGIN {
+		if (split(got, g, "x") != 2) exit 1
+		if (w <= bw && h <= bh) exit !(g[1] == w && g[2] == h)
+		s = bw / w; if (bh / h < s) s = bh / h
+		ew = w * s; eh = h * s
+		d1 = g[1] - ew; d2 = g[2] - eh
+		if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2
+		exit !(d1 <= 1 && d2 <= 1 && g[1] <= bw && g[2] <= bh)
+	}'
+}
+
+# expect_fit DESC PATH SRC_W SRC_H BOX_W BOX_H
+expect_fit() {
+	local got
+	got=$(img_dims "$2")
+	if fits "$got" "$3" "$4" "$5" "$6"; then
+		pass "$1"
+	else
+		fail "$1" "$2 is $got; source $3x$4, box $5x$6"
+	fi
+}
+
+# img_loader PATH: the vips loader that opens it (jpegload, pngload, ...).
+img_loader() { VIPS_WARNING=0 vipsheader -f vips-loader "$1" 2>/dev/null || echo unreadable; }
+
+# img_decodes PATH: the whole image decodes without error.
+img_decodes() { VIPS_WARNING=0 vips avg "$1" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- files
+
+mtime_ns() { stat -c %.9Y "$1" 2>/dev/null || echo missing; }
+
+# set_mtime PATH "2021-05-06 07:08:09.123456789"
+set_mtime() { touch -h -d "$2" "$1"; }
+
+# hidden_in DIR: hidden files and folders under DIR (temporaries), one per
+# line; empty output when there are none.
+hidden_in() { find "$1" -name '.*' ! -path "$1" -printf '%P\n' 2>/dev/null; }
+
+# files_in DIR: relative paths of all regular files, sorted.
+files_in() { (cd "$1" && find . -type f -printf '%P\n' | sort); }
+
+# stamp_of DIR: "path inode mtime" of every file under DIR, sorted: a
+# rewrite of any file (new inode through rename, or new mtime) changes it.
+stamp_of() { (cd "$1" && find . -type f -printf '%P %i %T@\n' | sort); }
+
+# thumb_rel REL [FORMAT]: where SPEC §4 puts the thumbnail of REL when
+# FORMAT (auto by default) is requested, relative to DEST.
+thumb_rel() {
+	local rel=$1 fmt=${2:-auto} name ext want
+	name=${rel##*/}
+	ext=${name##*.}
+	[ "$ext" = "$name" ] && ext=
+	ext=${ext,,}
+	case $ext in jpeg) ext=jpg ;; tiff) ext=tif ;; esac
+	if [ "$fmt" = auto ]; then
+		case $ext in
+		jpg) want=jpg ;; png | gif) want=png ;; webp) want=webp ;; *) want=jpg ;;
+		esac
+	else
+		want=$fmt
+		[ "$want" = jpeg ] && want=jpg
+	fi
+	if [ "$ext" = "$want" ]; then echo "$rel"; else echo "$rel.$want"; fi
+}
+
+# json_field FILE EXPR: evaluates the Python expression EXPR over the JSON
+# document in FILE bound to j (e.g. "j['done']"); prints the result or
+# "invalid-json: ...".
+json_field() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1], 'rb') as f:
+        j = json.loads(f.read().decode('utf-8'))
+    print(eval(sys.argv[2]))
+except Exception as e:
+    print('invalid-json: %s: %s' % (type(e).__name__, e))
+EOF
+}
+
+# stderr_names PATH: some line of the last run's stderr contains PATH (or
+# its path relative to the source root, given as PATH) and more text that
+# gives a reason.
+stderr_names() {
+	local needle=$1
+	grep -F -- "$needle" "$ERR" | while IFS= read -r line; do
+		rest=${line//"$needle"/}
+		if printf '%s' "$rest" | grep -q '[A-Za-z][A-Za-z]'; then
+			echo found
+			break
+		fi
+	done | grep -q found
+}

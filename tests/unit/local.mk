@@ -1,0 +1,44 @@
+# tests/unit: Check programs for the pure logic, printing TAP (see
+# tests/local.mk for the driver and CK_* environment).
+if ENABLE_TESTS
+unit_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
+unit_cppflags = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+
+check_PROGRAMS += %D%/check_tpath %D%/check_filter %D%/check_settings \
+	%D%/check_config
+TESTS += %D%/check_tpath %D%/check_filter %D%/check_settings \
+	%D%/check_config
+
+%C%_check_tpath_SOURCES = %D%/check_tpath.c
+%C%_check_tpath_CFLAGS = $(unit_cflags)
+%C%_check_tpath_LDADD = lib/libthumper.a $(CHECK_LIBS)
+
+%C%_check_filter_SOURCES = %D%/check_filter.c
+%C%_check_filter_CFLAGS = $(unit_cflags)
+%C%_check_filter_LDADD = lib/libthumper.a $(CHECK_LIBS)
+
+%C%_check_settings_SOURCES = %D%/check_settings.c
+%C%_check_settings_CFLAGS = $(unit_cflags)
+%C%_check_settings_LDADD = lib/libthumper.a $(CHECK_LIBS)
+
+%C%_check_config_SOURCES = %D%/check_config.c
+%C%_check_config_CPPFLAGS = $(unit_cppflags)
+%C%_check_config_CFLAGS = $(unit_cflags) $(LIBCONFIG_CFLAGS)
+%C%_check_config_LDADD = daemon/libthumpercfg.a lib/libthumper.a \
+	$(LIBCONFIG_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += %D%/check_proto %D%/check_pool %D%/stub_worker
+TESTS += %D%/check_proto %D%/check_pool
+
+%C%_check_proto_SOURCES = %D%/check_proto.c pool/proto.c pool/proto.h
+%C%_check_proto_CFLAGS = $(unit_cflags)
+%C%_check_proto_LDADD = $(CHECK_LIBS)
+
+# The pool against the real worker and against stub_worker, which
+# misbehaves on purpose (hangs, sends garbage, dies at start).
+%C%_check_pool_SOURCES = %D%/check_pool.c
+%C%_check_pool_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
+%C%_check_pool_LDADD = pool/libpool.a $(UV_LIBS) $(CHECK_LIBS)
+
+%C%_stub_worker_SOURCES = %D%/stub_worker.c pool/proto.c pool/proto.h
+endif
