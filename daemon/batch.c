@@ -24,8 +24,8 @@
 
 #include "daemon/batch.h"
 #include "daemon/escape.h"
+#include "daemon/outputs.h"
 #include "daemon/tmpclean.h"
-#include "lib/tpath.h"
 #include "pool/pool.h"
 #include "watch/walk.h"
 
@@ -92,73 +92,21 @@ report_failure(struct batch *b, const char *rel, const char *reason)
 	}
 }
 
-/*
- * Fills JOB with the outputs of REL (paths into PATHS).  Returns 0 or
- * -ENAMETOOLONG.
- */
-static int
-build_job(struct batch *b, const char *rel, char paths[][PATH_MAX],
-	  char *srcpath, struct proto_job *job)
-{
-	const struct settings *s = &b->o->settings;
-	const char *name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-	int n = snprintf(srcpath, PATH_MAX, "%s/%s", b->src, rel);
-
-	if (n < 0 || n >= PATH_MAX)
-		return -ENAMETOOLONG;
-	job->src.data = (const uint8_t *)srcpath;
-	job->src.len = (uint32_t)n;
-	job->noutputs = (uint32_t)s->nsizes;
-	for (size_t i = 0; i < s->nsizes; i++) {
-		struct proto_output *out = &job->outputs[i];
-		enum thumb_format fmt = tpath_format(settings_size_format(s, i), name);
-		int len = tpath_build(paths[i], PATH_MAX, b->dest,
-				      s->nsizes > 1 ? s->sizes[i].name : NULL,
-				      rel, fmt);
-		if (len < 0)
-			return len;
-		out->width = (uint32_t)s->sizes[i].width;
-		out->height = (uint32_t)s->sizes[i].height;
-		out->format = (uint8_t)fmt;
-		out->quality = (uint8_t)settings_size_quality(s, i);
-		out->path.data = (const uint8_t *)paths[i];
-		out->path.len = (uint32_t)len;
-	}
-	return 0;
-}
-
-/* Every thumbnail exists with exactly the source's mtime. */
-static bool
-up_to_date(const struct proto_job *job, const struct stat *src)
-{
-	for (uint32_t i = 0; i < job->noutputs; i++) {
-		struct stat st;
-
-		if (stat((const char *)job->outputs[i].path.data, &st) != 0 ||
-		    st.st_mtim.tv_sec != src->st_mtim.tv_sec ||
-		    st.st_mtim.tv_nsec != src->st_mtim.tv_nsec)
-			return false;
-	}
-	return true;
-}
-
 static int
 submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed)
 {
-	static char paths[SETTINGS_MAX_SIZES][PATH_MAX];
-	static char srcpath[PATH_MAX];
-	struct proto_job job;
+	static struct outputs out;
 	struct bjob *bj;
 	size_t len = strlen(rel);
 	int rc;
 
-	if ((rc = build_job(b, rel, paths, srcpath, &job)) != 0) {
+	if ((rc = outputs_build(&out, &b->o->settings, b->src, b->dest, rel)) != 0) {
 		report_failure(b, rel, rc == -ENAMETOOLONG
 			       ? "path too long for its thumbnail"
 			       : "cannot map to a thumbnail path");
 		return 0;
 	}
-	if (st != NULL && !b->o->force && up_to_date(&job, st)) {
+	if (st != NULL && !b->o->force && outputs_fresh(&out, st)) {
 		b->skipped++;
 		return 0;
 	}
@@ -167,7 +115,7 @@ submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed
 	bj->b = b;
 	bj->changed = changed;
 	memcpy(bj->rel, rel, len + 1);
-	if ((rc = pool_submit(b->pool, &job, bj)) != 0) {
+	if ((rc = pool_submit(b->pool, &out.job, bj)) != 0) {
 		free(bj);
 		if (rc == -ESHUTDOWN)
 			return 0;

@@ -3,7 +3,8 @@ include daemon/config.mk
 
 bin_PROGRAMS += thumper
 thumper_SOURCES = daemon/batch.c daemon/batch.h daemon/batch_opts.c \
-	daemon/escape.c daemon/escape.h daemon/tmpclean.c daemon/tmpclean.h
+	daemon/escape.c daemon/escape.h daemon/tmpclean.c daemon/tmpclean.h \
+	daemon/outputs.c daemon/outputs.h
 thumper_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 thumper_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
 	lib/libthumper.a $(UV_LIBS) $(LIBCONFIG_LIBS)

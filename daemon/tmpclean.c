@@ -14,21 +14,25 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon/tmpclean.h"
 #include "watch/walk.h"
 
-static bool
-writer_alive(const char *name)
+bool
+tmpclean_is_leftover(const char *name)
 {
+	static const char prefix[] = ".thumper-";
 	long pid;
 	char *end;
 
-	pid = strtol(name + sizeof(".thumper-") - 1, &end, 10);
-	if (pid <= 0 || *end != '.')
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	pid = strtol(name + sizeof(prefix) - 1, &end, 10);
+	if (pid <= 0 || strcmp(end, ".tmp") != 0)
+		return false;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 long
@@ -45,7 +49,7 @@ tmpclean_tree(const char *root)
 	if ((rc = walk_open(root, &f, 0, &w)) != 0)
 		return rc;
 	while ((rc = walk_next(w, &e)) != 0) {
-		if (rc < 0 || writer_alive(e.name))
+		if (rc < 0 || !tmpclean_is_leftover(e.name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", root, e.path) <
 		    (int)sizeof(path) && unlink(path) == 0)

@@ -4,6 +4,14 @@
 #ifndef THUMPER_TMPCLEAN_H
 #define THUMPER_TMPCLEAN_H
 
+#include <stdbool.h>
+
+/*
+ * True when NAME is a worker temporary file (thumb_temp_name()) whose
+ * worker process no longer exists.
+ */
+bool tmpclean_is_leftover(const char *name);
+
 /*
  * Removes every worker temporary file (thumb_temp_name()) under ROOT whose
  * worker process no longer exists.  Returns how many were removed, or

@@ -144,3 +144,19 @@ int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
 	}
 	return n;
 }
+
+int tpath_name(char *out, size_t outsz, const char *name, enum thumb_format fmt)
+{
+	const char *ext = tpath_ext(fmt);
+	bool append;
+	int n;
+
+	if (!ext)
+		return -EINVAL;
+	append = !ext_matches(extension(name), fmt);
+	n = snprintf(out, outsz, "%s%s%s", name, append ? "." : "",
+		     append ? ext : "");
+	if (n < 0 || (size_t)n >= outsz || n > NAME_MAX)
+		return -ENAMETOOLONG;
+	return n;
+}

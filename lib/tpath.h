@@ -36,4 +36,11 @@ const char *tpath_ext(enum thumb_format fmt);
 int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
 		const char *rel, enum thumb_format fmt);
 
+/*
+ * The thumbnail's file name for a source file named NAME (no folder) in
+ * format FMT (not AUTO).  Returns its length, -EINVAL for AUTO, or
+ * -ENAMETOOLONG (out too small, or the name would pass NAME_MAX).
+ */
+int tpath_name(char *out, size_t outsz, const char *name, enum thumb_format fmt);
+
 #endif

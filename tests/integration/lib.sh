@@ -316,3 +316,226 @@ stderr_names() {
 		fi
 	done | grep -q found
 }
+
+# ---------------------------------------------------------------- thumperd
+#
+# The daemon tests (daemon_*.sh) run one thumperd at a time per script in
+# the foreground (-d: a readable line per record on its stderr), on a
+# per-test folder D holding D/thumper.conf, D/in (the watch root), D/out
+# (its dest), D/state and D/ctl.sock.  The daemon's stderr is appended to
+# D/daemon.log across restarts.
+
+THUMPERD=${THUMPERD:-${top_builddir:-$(dirname "$THUMPER")}/thumperd}
+DPID=
+DDIR=
+DLOG=
+DRC=
+
+# daemon_require: skips the whole script when thumperd is not built.
+daemon_require() {
+	if [ ! -x "$THUMPERD" ]; then
+		echo "1..0 # SKIP no thumperd at $THUMPERD"
+		exit 0
+	fi
+}
+
+# bg_untrack PID: forgets a background pid that has been reaped, so the
+# EXIT trap never signals a pid the kernel may have reused.
+bg_untrack() {
+	local p keep=()
+	for p in "${BG_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	BG_PIDS=("${keep[@]}")
+}
+
+# at_exit CMD: runs CMD (a string, eval'd) when the script exits, before
+# the temporary folder is removed and background pids are killed.
+AT_EXIT=()
+_lib_at_exit() {
+	local c
+	for c in "${AT_EXIT[@]}"; do
+		eval "$c"
+	done
+}
+at_exit() {
+	AT_EXIT+=("$1")
+	trap '_lib_at_exit; _lib_cleanup' EXIT
+}
+
+# daemon_conf D [ROOT_KEYS] [TOP_KEYS]: writes D/thumper.conf: 2 workers,
+# one 200x200 size, watch root D/in -> D/out (both created), state D/state,
+# socket D/ctl.sock.  ROOT_KEYS go inside the watch entry (e.g.
+# "mirror_deletes = false;"), TOP_KEYS at the top level (e.g.
+# "queue_limit = 500;").
+daemon_conf() {
+	local d=$1
+	mkdir -p "$d/in" "$d/out"
+	cat >"$d/thumper.conf" <<CONF
+workers = 2;
+control_socket = "$d/ctl.sock";
+state_dir = "$d/state";
+log_level = "debug";
+watch = ( { source = "$d/in"; dest = "$d/out"; ${2:-} } );
+sizes = ( { width = 200; height = 200; } );
+${3:-}
+CONF
+}
+
+# _daemon_up_or_gone MARK: the current daemon logged "ready" after line
+# MARK of its log, or it is no longer running.
+_daemon_up_or_gone() {
+	tail -n +"$(($1 + 1))" "$DLOG" 2>/dev/null | grep -qiw ready && return 0
+	! pid_alive "$DPID"
+}
+
+# daemon_start D [ARGS...]: starts thumperd -c D/thumper.conf -d ARGS in the
+# background (DPID, DDIR, DLOG) and waits up to 20 s for it to log "ready".
+# Returns 0 when it did, 1 when it died or never said so.
+daemon_start() {
+	local d=$1 mark
+	shift
+	DDIR=$d
+	DLOG=$d/daemon.log
+	touch "$DLOG"
+	mark=$(wc -l <"$DLOG")
+	echo "=== thumperd -c $d/thumper.conf -d $* (log line $((mark + 1)))" >>"$DLOG"
+	mark=$((mark + 1))
+	"$THUMPERD" -c "$d/thumper.conf" -d "$@" </dev/null >>"$d/daemon.out" 2>>"$DLOG" &
+	DPID=$!
+	bg_track "$DPID"
+	wait_for 20 _daemon_up_or_gone "$mark"
+	tail -n +"$((mark + 1))" "$DLOG" | grep -qiw ready && pid_alive "$DPID"
+}
+
+# daemon_reap SECONDS: waits up to SECONDS for the daemon to exit and sets
+# DRC to its exit status; when it does not exit it is killed and DRC=124.
+daemon_reap() {
+	if wait_for "$1" eval '! pid_alive $DPID'; then
+		wait "$DPID" 2>/dev/null
+		DRC=$?
+	else
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DRC=124
+	fi
+	bg_untrack "$DPID"
+}
+
+# daemon_stop [SIGNAL] [SECONDS]: signals the daemon (TERM) and reaps it
+# (20 s); DRC is its exit status.
+daemon_stop() {
+	[ -n "$DPID" ] || return 0
+	kill -"${1:-TERM}" "$DPID" 2>/dev/null
+	daemon_reap "${2:-20}"
+}
+
+# daemon_fail DESC [DIAG...]: fail, plus the daemon's state and log tail.
+daemon_fail() {
+	local desc=$1 LAST_CMD=
+	shift
+	local state="not started"
+	if [ -n "$DPID" ]; then
+		if pid_alive "$DPID"; then state="running (pid $DPID)"; else state="not running (pid $DPID)"; fi
+	fi
+	fail "$desc" "$@" "thumperd: $state" "daemon log (tail):"
+	[ -n "$DLOG" ] && [ -s "$DLOG" ] && tail -n 20 "$DLOG" | cut -c1-300 | cat -v | sed 's/^/#   /'
+	return 0
+}
+
+# dexpect DESC SECONDS CMD...: passes when CMD holds within SECONDS.
+dexpect() {
+	local desc=$1 limit=$2
+	shift 2
+	if wait_for "$limit" "$@"; then
+		pass "$desc"
+	else
+		daemon_fail "$desc" "still false after ${limit}s: $*"
+	fi
+}
+
+# dexpect_eq DESC GOT WANT: expect_eq with the daemon's log on failure.
+dexpect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else daemon_fail "$1" "got:  '$2'" "want: '$3'"; fi
+}
+
+# wait_slow SECONDS CMD...: wait_for polling once a second (for checks that
+# walk big trees).
+wait_slow() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 1
+	done
+	return 0
+}
+
+# fresh SRC THUMB: THUMB exists and carries SRC's mtime (SPEC §4).
+fresh() {
+	[ -f "$2" ] && [ "$(mtime_ns "$2")" = "$(mtime_ns "$1")" ]
+}
+
+# gone PATH: nothing at PATH.
+gone() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
+
+# inode PATH
+inode() { stat -c %i "$1" 2>/dev/null || echo missing; }
+
+# failed_record STATE PATH: prints the failure record(s) under
+# STATE/failed that mention the source PATH.
+failed_record() { grep -rlF -- "$2" "$1/failed" 2>/dev/null; }
+
+# tree_check SRC DEST: compares the dest tree with the source tree the way
+# SPEC §4 maps it (auto format, one size, default filter).  Prints "ok",
+# or a one-line summary of what is missing, stale (mtime differs), extra
+# (thumbnail without a source) and temporary (hidden files in DEST).
+tree_check() {
+	python3 - "$1" "$2" <<'EOF'
+import os, sys
+src, dest = sys.argv[1], sys.argv[2]
+IMG = {'jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'heic', 'avif'}
+def thumb(rel):
+    name = rel.rsplit('/', 1)[-1]
+    ext = name.rsplit('.', 1)[-1].lower() if '.' in name else ''
+    ext = {'jpeg': 'jpg', 'tiff': 'tif'}.get(ext, ext)
+    want = {'jpg': 'jpg', 'png': 'png', 'gif': 'png', 'webp': 'webp'}.get(ext, 'jpg')
+    return rel if ext == want else rel + '.' + want
+def files(root):
+    out = {}
+    for dp, dns, fns in os.walk(root):
+        for fn in fns:
+            p = os.path.join(dp, fn)
+            out[os.path.relpath(p, root)] = p
+    return out
+s, d = files(src), files(dest)
+temp = sorted(r for r in d if os.path.basename(r).startswith('.'))
+want = {}
+for rel, p in s.items():
+    base = os.path.basename(rel)
+    if base.startswith('.') or '.' not in base or base.rsplit('.', 1)[1].lower() not in IMG:
+        continue
+    want[thumb(rel)] = p
+missing, stale = [], []
+for t, p in want.items():
+    if t not in d:
+        missing.append(t)
+        continue
+    try:
+        if os.stat(d[t]).st_mtime_ns != os.stat(p).st_mtime_ns:
+            stale.append(t)
+    except FileNotFoundError:
+        missing.append(t)
+extra = sorted(r for r in d if r not in want and r not in temp)
+if not (missing or stale or extra or temp):
+    print('ok')
+else:
+    def say(n, l):
+        return '%s %d%s' % (n, len(l), (' (' + ', '.join(sorted(l)[:3]) + ')') if l else '')
+    print('; '.join(say(n, l) for n, l in
+                    (('missing', missing), ('stale', stale), ('extra', extra), ('temporary', temp))))
+EOF
+}
+
+# tree_ok SRC DEST: tree_check says ok.
+tree_ok() { [ "$(tree_check "$1" "$2")" = ok ]; }

@@ -167,6 +167,28 @@ START_TEST(test_whole_path_past_path_max)
 }
 END_TEST
 
+START_TEST(test_name_alone)
+{
+	char name[NAME_MAX + 1];
+	char out[NAME_MAX + 1];
+
+	ck_assert_int_eq(tpath_name(out, sizeof(out), "scan.tiff",
+				    THUMB_FORMAT_JPEG), 13);
+	ck_assert_str_eq(out, "scan.tiff.jpg");
+	ck_assert_int_eq(tpath_name(out, sizeof(out), "B.JPEG",
+				    THUMB_FORMAT_JPEG), 6);
+	ck_assert_str_eq(out, "B.JPEG");
+	ck_assert_int_eq(tpath_name(out, sizeof(out), "a.jpg",
+				    THUMB_FORMAT_AUTO), -EINVAL);
+	memset(name, 'a', NAME_MAX - 2);
+	name[NAME_MAX - 2] = '\0';
+	ck_assert_int_eq(tpath_name(out, sizeof(out), name, THUMB_FORMAT_PNG),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(tpath_name(out, 4, "a.png", THUMB_FORMAT_PNG),
+			 -ENAMETOOLONG);
+}
+END_TEST
+
 static Suite *tpath_suite(void)
 {
 	Suite *s = suite_create("tpath");
@@ -182,6 +204,7 @@ static Suite *tpath_suite(void)
 	tcase_add_test(tc, test_too_long_for_buffer);
 	tcase_add_test(tc, test_appended_ext_past_name_max);
 	tcase_add_test(tc, test_whole_path_past_path_max);
+	tcase_add_test(tc, test_name_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,73 @@
+/*
+ * outputs.c - building a source's job description (see outputs.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon/outputs.h"
+#include "lib/tpath.h"
+
+static const char *
+base_name(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return slash ? slash + 1 : rel;
+}
+
+int
+outputs_path(char *out, const struct settings *s, const char *dest_root,
+	     const char *rel, size_t i)
+{
+	enum thumb_format fmt = tpath_format(settings_size_format(s, i),
+					     base_name(rel));
+
+	return tpath_build(out, PATH_MAX, dest_root,
+			   s->nsizes > 1 ? s->sizes[i].name : NULL, rel, fmt);
+}
+
+int
+outputs_build(struct outputs *o, const struct settings *s,
+	      const char *src_root, const char *dest_root, const char *rel)
+{
+	int n = snprintf(o->src, sizeof(o->src), "%s/%s", src_root, rel);
+
+	if (n < 0 || (size_t)n >= sizeof(o->src))
+		return -ENAMETOOLONG;
+	o->job.src.data = (const uint8_t *)o->src;
+	o->job.src.len = (uint32_t)n;
+	o->job.noutputs = (uint32_t)s->nsizes;
+	for (size_t i = 0; i < s->nsizes; i++) {
+		struct proto_output *out = &o->job.outputs[i];
+		int len = outputs_path(o->paths[i], s, dest_root, rel, i);
+
+		if (len < 0)
+			return len;
+		out->width = (uint32_t)s->sizes[i].width;
+		out->height = (uint32_t)s->sizes[i].height;
+		out->format = (uint8_t)tpath_format(settings_size_format(s, i),
+						    base_name(rel));
+		out->quality = (uint8_t)settings_size_quality(s, i);
+		out->path.data = (const uint8_t *)o->paths[i];
+		out->path.len = (uint32_t)len;
+	}
+	return 0;
+}
+
+bool
+outputs_fresh(const struct outputs *o, const struct stat *st)
+{
+	for (uint32_t i = 0; i < o->job.noutputs; i++) {
+		struct stat ts;
+
+		if (stat(o->paths[i], &ts) != 0 ||
+		    ts.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+		    ts.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
+			return false;
+	}
+	return true;
+}

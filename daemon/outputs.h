@@ -1,0 +1,41 @@
+/*
+ * outputs.h - a source's job: its thumbnails' paths, formats and boxes.
+ *
+ * Shared by the batch front end and thumperd so both name and size
+ * thumbnails the same way (SPEC §4).
+ */
+#ifndef THUMPER_OUTPUTS_H
+#define THUMPER_OUTPUTS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "lib/settings.h"
+#include "pool/proto.h"
+
+struct outputs {
+	char src[PATH_MAX];
+	char paths[SETTINGS_MAX_SIZES][PATH_MAX];
+	struct proto_job job;	/* points into src and paths */
+};
+
+/*
+ * Fills O for source REL under SRC_ROOT, thumbnailed into DEST_ROOT (with
+ * a folder per size when S has several).  Returns 0, -ENAMETOOLONG, or
+ * -EINVAL for a REL that cannot be mapped.
+ */
+int outputs_build(struct outputs *o, const struct settings *s,
+		  const char *src_root, const char *dest_root, const char *rel);
+
+/*
+ * The thumbnail of REL for size I only (for removing and renaming).
+ * Returns its length or -errno as outputs_build().
+ */
+int outputs_path(char *out, const struct settings *s, const char *dest_root,
+		 const char *rel, size_t i);
+
+/* True when every thumbnail in O exists with exactly the mtime in ST. */
+bool outputs_fresh(const struct outputs *o, const struct stat *st);
+
+#endif
