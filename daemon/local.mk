@@ -8,3 +8,14 @@ thumper_SOURCES = daemon/batch.c daemon/batch.h daemon/batch_opts.c \
 thumper_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 thumper_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
 	lib/libthumper.a $(UV_LIBS) $(LIBCONFIG_LIBS)
+
+sbin_PROGRAMS += thumperd
+thumperd_SOURCES = daemon/thumperd.c daemon/daemon.c daemon/daemon.h \
+	daemon/events.c daemon/scan.c daemon/queue.c daemon/queue.h \
+	daemon/reconcile.c daemon/reconcile.h daemon/failures.c \
+	daemon/failures.h daemon/log.c daemon/log.h daemon/escape.c \
+	daemon/escape.h daemon/outputs.c daemon/outputs.h \
+	daemon/tmpclean.c daemon/tmpclean.h
+thumperd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SYSTEMD_CFLAGS)
+thumperd_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
+	lib/libthumper.a $(UV_LIBS) $(SYSTEMD_LIBS) $(LIBCONFIG_LIBS)

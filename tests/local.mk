@@ -4,6 +4,7 @@ TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	THUMPER='$(abs_top_builddir)/thumper' \
+	THUMPERD='$(abs_top_builddir)/thumperd' \
 	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker' \
 	STUB_WORKER='$(abs_top_builddir)/tests/unit/stub_worker'
 

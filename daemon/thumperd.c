@@ -1,0 +1,116 @@
+/*
+ * thumperd.c - main of the thumbnail daemon: options, config, the loop.
+ *
+ * Runs in the foreground (systemd style).  Setup errors before the loop
+ * starts exit 2 with a message naming the file, line and key; once the
+ * loop runs, nothing but SIGTERM/SIGINT or a worker that cannot start at
+ * all ends it.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: thumperd [-c FILE] [-t] [-d] [-V]\n"
+	      "Watches drop folders and thumbnails every image closed in them.\n"
+	      "\n"
+	      "  -c, --config FILE   configuration (default " SYSCONFDIR
+	      "/thumper/thumper.conf)\n"
+	      "  -t, --test          check the configuration, print the effective\n"
+	      "                      settings and exit (0 valid, 2 not)\n"
+	      "  -d, --debug         log to stderr at debug level\n"
+	      "  -V, --version       print the version\n"
+	      "  -h, --help          show this help\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = SYSCONFDIR "/thumper/thumper.conf";
+	bool test = false, debug = false;
+	struct daemon d = { 0 };
+	struct config cfg;
+	uv_loop_t loop;
+	char err[1024];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:tdVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'V':
+			printf("thumperd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "thumperd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (config_defaults(&cfg) != 0 ||
+	    config_load(&cfg, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "thumperd: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
+	if (cfg.nroots == 0) {
+		fprintf(stderr, "thumperd: %s: watch: no folder to watch\n", path);
+		config_free(&cfg);
+		return 2;
+	}
+	if (test) {
+		config_print(&cfg, stdout);
+		config_free(&cfg);
+		return 0;
+	}
+	log_setup(debug ? LOG_DEBUG : cfg.log_level, debug);
+	log_write(LOG_INFO, &(struct log_fields){ .event = "start",
+		  .message_id = LOG_MID_START },
+		  "thumperd %s starting with %s", PACKAGE_VERSION, path);
+
+	uv_loop_init(&loop);
+	if (daemon_start(&d, &loop, &cfg) != 0) {
+		d.exit_code = 1;
+		daemon_stop(&d);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		log_err("internal error: handles left open at exit");
+	daemon_free(&d);
+	config_free(&cfg);
+	log_info("stopped");
+	return d.exit_code;
+}
