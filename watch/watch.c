@@ -9,7 +9,9 @@
  * one relink, and its whole subtree follows.  A hash map finds the node
  * of a wd.  A node lives until the IN_IGNORED of its wd (or until this
  * file removes the watch itself), so a wd the kernel hands out again
- * always maps to the directory it was issued for.
+ * always maps to the directory it was issued for.  watch_add_dir() of a
+ * directory watched already moves its node to where the kernel just found
+ * it: that is how the rescan after an overflow puts lost renames right.
  *
  * A rename is IN_MOVED_FROM then IN_MOVED_TO with one cookie, next to
  * each other in the queue.  A MOVED_FROM waits in a small pending list;
@@ -212,35 +214,13 @@ node_drop(struct watch *w, struct node *n, bool rm)
 }
 
 /*
- * Adds the node of WD as child NAME of PARENT (NULL: a top node), first
- * dropping a stale child of that name (a directory deleted or replaced
- * whose IN_IGNORED is still queued).  Returns it, or NULL if out of memory.
+ * Makes N the child NAME of PARENT (NULL: a top node), first dropping a
+ * stale child of that name (deleted, or replaced by a rename, with its
+ * IN_IGNORED still to come).  Returns 0, or -ENOMEM with N as it was.
  */
-static struct node *
-node_add(struct watch *w, struct node *parent, const char *name, int wd)
-{
-	struct node *n = calloc(1, sizeof(*n)), *stale;
-
-	if (n == NULL || (n->name = strdup(name)) == NULL) {
-		free(n);
-		return NULL;
-	}
-	n->wd = wd;
-	n->namelen = strlen(name);
-	if (parent != NULL) {
-		stale = child_find(parent, name, n->namelen);
-		if (stale != NULL)
-			node_drop(w, stale, true);
-		child_link(parent, n);
-	}
-	table_insert(w, n);
-	return n;
-}
-
-/* Makes N the child NAME of PARENT.  Returns 0, or -ENOMEM with N as it was. */
 static int
-node_move(struct watch *w, struct node *n, struct node *parent,
-	  const char *name)
+node_place(struct watch *w, struct node *n, struct node *parent,
+	   const char *name)
 {
 	char *copy = strdup(name);
 	struct node *stale;
@@ -248,14 +228,31 @@ node_move(struct watch *w, struct node *n, struct node *parent,
 	if (copy == NULL)
 		return -ENOMEM;
 	child_unlink(n);
-	stale = child_find(parent, name, strlen(name));
-	if (stale != NULL)	/* an empty directory the rename replaced */
-		node_drop(w, stale, true);
-	child_link(parent, n);
+	if (parent != NULL) {
+		stale = child_find(parent, name, strlen(name));
+		if (stale != NULL)
+			node_drop(w, stale, true);
+		child_link(parent, n);
+	}
 	free(n->name);
 	n->name = copy;
 	n->namelen = strlen(copy);
 	return 0;
+}
+
+/* Adds the node of WD as node_place() says.  Returns it, or NULL. */
+static struct node *
+node_add(struct watch *w, struct node *parent, const char *name, int wd)
+{
+	struct node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL || node_place(w, n, parent, name) != 0) {
+		free(n);
+		return NULL;
+	}
+	n->wd = wd;
+	table_insert(w, n);
+	return n;
 }
 
 /*
@@ -319,43 +316,54 @@ root_free(struct watch *w, struct root *r, bool rm)
 	free(r);
 }
 
+/* Calls back, unless closing; OLD is where a WATCH_*_MOVED came from. */
 static void
-report_move(struct watch *w, enum watch_event_type type, int old_root,
-	    const char *old_path, int root, const char *path)
+report(struct watch *w, enum watch_event_type type, int root,
+       const char *path, const struct pending *old)
 {
 	struct watch_event ev = {
 		.type = type, .root = root, .path = path,
-		.old_root = old_root, .old_path = old_path,
+		.old_root = old != NULL ? old->root : -1,
+		.old_path = old != NULL ? old->path : NULL,
 	};
 
 	if (!w->closing)
 		w->cb(w, &ev, w->data);
 }
 
-static void
-report(struct watch *w, enum watch_event_type type, int root,
-       const char *path)
+static bool
+is_under(const struct node *n, const struct node *top)
 {
-	report_move(w, type, -1, NULL, root, path);
+	for (; n != NULL; n = n->parent)
+		if (n == top)
+			return true;
+	return false;
 }
 
 /*
  * Watches directory REL of root R as child NAME of PARENT.  Returns 0, 1
- * if it was watched already, or -errno.
+ * if it was watched already, or -errno.  A directory watched already but
+ * found somewhere else (moved while events were lost to an overflow) is
+ * moved to where the kernel has just found it.
  */
 static int
 watch_dir(struct watch *w, struct root *r, struct node *parent,
 	  const char *name, const char *rel)
 {
-	int n = snprintf(w->abs, sizeof(w->abs), "%s/%s", r->path, rel);
+	int len = snprintf(w->abs, sizeof(w->abs), "%s/%s", r->path, rel);
+	struct node *n;
 	int wd;
 
-	if (n < 0 || (size_t)n >= sizeof(w->abs))
+	if (len < 0 || (size_t)len >= sizeof(w->abs))
 		return -ENAMETOOLONG;
 	if ((wd = inotify_add_watch(w->fd, w->abs, DIR_MASK)) < 0)
 		return -errno;
-	if (node_find(w, wd) != NULL)
+	if ((n = node_find(w, wd)) != NULL) {
+		if (n->parent != NULL && !is_under(parent, n) &&
+		    (n->parent != parent || strcmp(n->name, name) != 0))
+			node_place(w, n, parent, name);
 		return 1;
+	}
 	if (node_add(w, parent, name, wd) == NULL) {
 		inotify_rm_watch(w->fd, wd);
 		return -ENOMEM;
@@ -374,9 +382,9 @@ dir_new(struct watch *w, struct node *n, const char *name)
 		return;
 	rc = watch_dir(w, r, n, name, w->path);
 	if (rc == 0)
-		report(w, WATCH_DIR_NEW, r->id, w->path);
+		report(w, WATCH_DIR_NEW, r->id, w->path, NULL);
 	else if (rc == -ENOSPC)
-		report(w, WATCH_NO_SPACE, r->id, w->path);
+		report(w, WATCH_NO_SPACE, r->id, w->path, NULL);
 }
 
 static void
@@ -385,7 +393,7 @@ root_gone(struct watch *w, struct root *r, bool rm)
 	int id = r->id;
 
 	root_free(w, r, rm);
-	report(w, WATCH_ROOT_GONE, id, "");
+	report(w, WATCH_ROOT_GONE, id, "", NULL);
 }
 
 /* The old half of a rename whose new half is not to be followed. */
@@ -396,7 +404,7 @@ moved_out(struct watch *w, const struct pending *p)
 		node_drop(w, p->dir, true);
 	if (p->seen)
 		report(w, p->is_dir ? WATCH_DIR_GONE : WATCH_FILE_GONE,
-		       p->root, p->path);
+		       p->root, p->path, NULL);
 }
 
 static void
@@ -464,19 +472,17 @@ moved(struct watch *w, const struct pending *p, const struct inotify_event *ev)
 	if (!p->is_dir) {
 		seen = filter_take_file(w->filter, ev->name);
 		if (seen && p->seen)
-			report_move(w, WATCH_FILE_MOVED, p->root, p->path,
-				    r->id, w->path);
+			report(w, WATCH_FILE_MOVED, r->id, w->path, p);
 		else if (seen)
-			report(w, WATCH_FILE_DONE, r->id, w->path);
+			report(w, WATCH_FILE_DONE, r->id, w->path, NULL);
 		else
 			moved_out(w, p);
 		return;
 	}
 	seen = r->recursive && filter_enter_dir(w->filter, ev->name);
 	if (seen && p->seen && p->dir != NULL &&
-	    node_move(w, p->dir, n, ev->name) == 0) {
-		report_move(w, WATCH_DIR_MOVED, p->root, p->path, r->id,
-			    w->path);
+	    node_place(w, p->dir, n, ev->name) == 0) {
+		report(w, WATCH_DIR_MOVED, r->id, w->path, p);
 		return;
 	}
 	moved_out(w, p);
@@ -484,32 +490,25 @@ moved(struct watch *w, const struct pending *p, const struct inotify_event *ev)
 		dir_new(w, n, ev->name);
 }
 
+/* Entry NAME of N was written, deleted, created or moved in from outside. */
 static void
-file_event(struct watch *w, struct node *n, const char *name, uint32_t mask)
+entry_event(struct watch *w, struct node *n, const char *name, uint32_t mask)
 {
 	struct root *r;
 
-	if (!(mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)) ||
-	    !filter_take_file(w->filter, name) ||
-	    (r = node_path(n, name, w->path)) == NULL)
-		return;
-	report(w, mask & IN_DELETE ? WATCH_FILE_GONE : WATCH_FILE_DONE, r->id,
-	       w->path);
-}
-
-static void
-dir_event(struct watch *w, struct node *n, const char *name, uint32_t mask)
-{
-	struct root *r;
-
-	if (mask & (IN_CREATE | IN_MOVED_TO)) {
+	if ((mask & IN_ISDIR) && (mask & (IN_CREATE | IN_MOVED_TO))) {
 		dir_new(w, n, name);
-	} else if (mask & IN_DELETE) {
-		/* its node goes with its own IN_IGNORED */
+	} else if (mask & IN_ISDIR) {
+		/* deleted: its node goes with its own IN_IGNORED */
 		r = node_path(n, name, w->path);
 		if (r != NULL && r->recursive &&
 		    filter_enter_dir(w->filter, name))
-			report(w, WATCH_DIR_GONE, r->id, w->path);
+			report(w, WATCH_DIR_GONE, r->id, w->path, NULL);
+	} else if ((mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)) &&
+		   filter_take_file(w->filter, name) &&
+		   (r = node_path(n, name, w->path)) != NULL) {
+		report(w, mask & IN_DELETE ? WATCH_FILE_GONE : WATCH_FILE_DONE,
+		       r->id, w->path, NULL);
 	}
 }
 
@@ -532,7 +531,7 @@ handle_event(struct watch *w, const struct inotify_event *ev)
 		flush_pending(w);
 	if (ev->mask & IN_Q_OVERFLOW) {
 		if (!w->overflowed)
-			report(w, WATCH_OVERFLOW, -1, "");
+			report(w, WATCH_OVERFLOW, -1, "", NULL);
 		w->overflowed = true;
 		return;
 	}
@@ -547,14 +546,10 @@ handle_event(struct watch *w, const struct inotify_event *ev)
 		/* below a root, the parent's events have told the story */
 		if (n->parent == NULL)
 			root_gone(w, n->root, true);
-	} else if (ev->len == 0) {
-		return;
-	} else if (ev->mask & IN_MOVED_FROM) {
+	} else if (ev->len > 0 && (ev->mask & IN_MOVED_FROM)) {
 		moved_from(w, n, ev);
-	} else if (ev->mask & IN_ISDIR) {
-		dir_event(w, n, ev->name, ev->mask);
-	} else {
-		file_event(w, n, ev->name, ev->mask);
+	} else if (ev->len > 0) {
+		entry_event(w, n, ev->name, ev->mask);
 	}
 }
 
@@ -644,7 +639,9 @@ watch_add_root(struct watch *w, int root, const char *path, bool recursive)
 	memcpy(r->path, path, len);
 	r->id = root;
 	r->recursive = recursive;
-	if ((wd = inotify_add_watch(w->fd, r->path, DIR_MASK)) < 0) {
+	/* a root may be a symbolic link: the operator named it */
+	wd = inotify_add_watch(w->fd, r->path, DIR_MASK & ~IN_DONT_FOLLOW);
+	if (wd < 0) {
 		rc = -errno;
 		goto fail;
 	}

@@ -68,13 +68,14 @@ int watch_new(uv_loop_t *loop, const struct filter *f, watch_cb cb, void *data,
 	      struct watch **out);
 
 /*
- * Watches directory PATH (absolute) as root number ROOT (the caller's own
- * numbering, >= 0, unique among the roots being watched).  Returns 0, or
- * -errno (-ENOSPC: out of watches, -ENOENT: missing, -EEXIST: ROOT is in
- * use, or PATH is already watched: roots must not overlap).  Only the root directory itself is watched: the caller walks it
- * and adds the rest with watch_add_dir().  RECURSIVE false: its
- * subdirectories are never watched and no WATCH_DIR_* event is reported
- * for it.
+ * Watches directory PATH (absolute; it may be a symbolic link, nothing
+ * under it is followed) as root number ROOT (the caller's own numbering,
+ * >= 0, unique among the roots being watched).  Returns 0, or -errno
+ * (-ENOSPC: out of watches, -ENOENT: missing, -EEXIST: ROOT is in use, or
+ * PATH is watched already: roots must not overlap).  Only the root
+ * directory itself is watched: the caller walks it and adds the rest with
+ * watch_add_dir().  RECURSIVE false: its subdirectories are never watched
+ * and no WATCH_DIR_* event is reported for it.
  */
 int watch_add_root(struct watch *w, int root, const char *path,
 		   bool recursive);
@@ -84,7 +85,9 @@ int watch_add_root(struct watch *w, int root, const char *path,
  * watched).  Symbolic links are never followed.  Returns 0 (also if it
  * already was), or -errno (-ENOSPC, -ENOENT, -ENOTDIR, -EINVAL: ROOT is
  * not recursive, ...).  The caller reports its own failures: no
- * WATCH_NO_SPACE event is made for them.
+ * WATCH_NO_SPACE event is made for them.  A directory already watched
+ * under another path (moved while events were lost: WATCH_OVERFLOW) is
+ * moved to REL, so the rescan that follows an overflow puts paths right.
  */
 int watch_add_dir(struct watch *w, int root, const char *rel);
 
@@ -100,7 +103,8 @@ size_t watch_count(const struct watch *w);
 
 /*
  * Closes the inotify fd and the poll handle, frees everything, then calls
- * CLOSED(data) from the loop.  No callback is made after watch_close().
+ * CLOSED(data) (if not NULL) from the loop.  No callback is made after
+ * watch_close().
  */
 void watch_close(struct watch *w, void (*closed)(void *data));
 

@@ -41,4 +41,13 @@ TESTS += %D%/check_proto %D%/check_pool
 %C%_check_pool_LDADD = pool/libpool.a $(UV_LIBS) $(CHECK_LIBS)
 
 %C%_stub_worker_SOURCES = %D%/stub_worker.c pool/proto.c pool/proto.h
+
+# The recursive watch against real inotify on temporary folders.
+check_PROGRAMS += %D%/check_watch
+TESTS += %D%/check_watch
+
+%C%_check_watch_SOURCES = %D%/check_watch.c
+%C%_check_watch_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
+%C%_check_watch_LDADD = watch/libwatch.a lib/libthumper.a $(UV_LIBS) \
+	$(CHECK_LIBS)
 endif
