@@ -1,5 +1,5 @@
 /*
- * daemon.c - thumperd's core: start, dispatch, results, stop (daemon.h).
+ * daemon.c - thumperd's core: dispatch and job results (see daemon.h).
  *
  * The queue is the only place sources wait.  The pool is fed just enough
  * to keep every worker busy (its own queue stays empty), so a live event
@@ -23,16 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/outputs.h"
 
 #define HOLD_MIN_MS 1000
 #define HOLD_MAX_MS 60000
-#define NO_SPACE_RESCAN_S 60
-#define DRAIN_MAX_MS 30000
 
 struct djob {
 	struct daemon *d;
@@ -72,14 +68,58 @@ same_state(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Upper bounds of the latency histogram, in seconds (SPEC §9 scale). */
+const double latency_bounds_s[LATENCY_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
 static void
 add_latency(struct daemon *d, uint64_t ms)
 {
+	double s = (double)ms / 1000.0;
+
 	d->latency_ms[d->latency_next] = ms > UINT32_MAX ? UINT32_MAX
 							 : (uint32_t)ms;
 	d->latency_next = (d->latency_next + 1) % LATENCY_SAMPLES;
 	if (d->nlatency < LATENCY_SAMPLES)
 		d->nlatency++;
+	for (int i = 0; i < LATENCY_BUCKETS; i++)
+		if (s <= latency_bounds_s[i])
+			d->latency_hist[i]++;
+	d->latency_count++;
+	d->latency_sum_s += s;
+}
+
+/* Moves the rate ring forward to second SEC, clearing what it passes. */
+static void
+rate_advance(struct daemon *d, uint64_t sec)
+{
+	if (sec <= d->rate_sec)
+		return;
+	if (sec - d->rate_sec >= RATE_SECONDS)
+		memset(d->rate, 0, sizeof(d->rate));
+	else
+		for (uint64_t s = d->rate_sec + 1; s <= sec; s++)
+			d->rate[s % RATE_SECONDS] = 0;
+	d->rate_sec = sec;
+}
+
+void
+daemon_count_done(struct daemon *d, uint64_t now_ms)
+{
+	rate_advance(d, now_ms / 1000);
+	d->rate[d->rate_sec % RATE_SECONDS]++;
+}
+
+double
+daemon_rate_1m(struct daemon *d, uint64_t now_ms)
+{
+	uint64_t sum = 0;
+
+	rate_advance(d, now_ms / 1000);
+	for (int i = 0; i < RATE_SECONDS; i++)
+		sum += d->rate[i];
+	return (double)sum / RATE_SECONDS;
 }
 
 static void
@@ -126,8 +166,8 @@ record_failure(struct daemon *d, const char *src, const struct stat *st,
 			d->cfg->state_dir, strerror(-rc));
 }
 
-static void
-job_done_cb(struct pool *p, void *data, const struct pool_result *r)
+void
+daemon_job_done_cb(struct pool *p, void *data, const struct pool_result *r)
 {
 	struct djob *j = data;
 	struct daemon *d = j->d;
@@ -145,6 +185,8 @@ job_done_cb(struct pool *p, void *data, const struct pool_result *r)
 	switch (r->status) {
 	case POOL_OK:
 		d->done++;
+		d->source_bytes += (uint64_t)j->st.st_size;
+		daemon_count_done(d, daemon_now_ms(d));
 		d->hold_backoff_ms = 0;
 		d->dest_error[0] = '\0';
 		if (live)
@@ -244,214 +286,4 @@ daemon_dispatch(struct daemon *d)
 		    queue_waiting(d->queue) < d->cfg->queue_limit / 2)
 			scan_add_root(d, (int)i, false);
 	scan_resume(d);
-}
-
-
-static int
-add_root(struct daemon *d, int i)
-{
-	struct root_state *r = &d->roots[i];
-	int rc = watch_add_root(d->watch, i, r->cfg->source, r->cfg->recursive);
-
-	if (rc == 0) {
-		r->watched = true;
-		r->gone = false;
-		return 0;
-	}
-	r->gone = rc == -ENOENT || rc == -ENOTDIR;
-	if (rc == -ENOSPC)
-		r->no_space = true;
-	log_warning("cannot watch %s: %s%s", r->cfg->source, strerror(-rc),
-		    rc == -ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
-	return rc;
-}
-
-/* Once a second: roots that came back, periodic rescans. */
-static void
-tick_cb(uv_timer_t *t)
-{
-	struct daemon *d = t->data;
-	uint64_t now = daemon_now_ms(d);
-
-	for (size_t i = 0; i < d->nroots; i++) {
-		struct root_state *r = &d->roots[i];
-		unsigned every = d->cfg->poll_interval;
-		struct stat st;
-
-		if (r->gone) {
-			if (stat(r->cfg->source, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    add_root(d, (int)i) == 0) {
-				log_notice("source root %s is back", r->cfg->source);
-				scan_add_root(d, (int)i, false);
-			}
-			continue;
-		}
-		if (r->no_space && (every == 0 || every > NO_SPACE_RESCAN_S))
-			every = NO_SPACE_RESCAN_S;
-		if (every > 0 && now - r->last_poll_ms >= every * 1000ULL &&
-		    !scan_pending(d, (int)i)) {
-			r->last_poll_ms = now;
-			scan_add_root(d, (int)i, false);
-		}
-	}
-	daemon_dispatch(d);
-}
-
-static void
-signal_cb(uv_signal_t *h, int sig)
-{
-	struct daemon *d = h->data;
-
-	log_write(LOG_NOTICE, &(struct log_fields){ .event = "stop" },
-		  "stopping (%s)", strsignal(sig));
-	daemon_stop(d);
-}
-
-static void
-fatal_cb(struct pool *p, const char *msg)
-{
-	struct daemon *d = pool_data(p);
-
-	log_err("%s", msg);
-	d->exit_code = 1;
-	daemon_stop(d);
-}
-
-int
-daemon_start(struct daemon *d, uv_loop_t *loop, struct config *cfg)
-{
-	const struct settings *s = &cfg->settings;
-	char worker[PATH_MAX];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct pool_options po = {
-		.worker_path = worker,
-		.job_timeout_s = s->limits.job_timeout,
-		.max_attempts = s->limits.max_attempts,
-		.worker_max_jobs = s->limits.worker_max_jobs,
-		.setup = {
-			.crop = (uint8_t)s->crop,
-			.keep_metadata = s->keep_metadata,
-			.untrusted_loaders = s->limits.untrusted_loaders,
-			.follow_symlinks = s->filter.follow_symlinks,
-			.vips_threads = s->limits.vips_threads,
-			.memory_mb = s->limits.worker_memory_mb,
-			.max_pixels = s->limits.max_pixels,
-			.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20,
-		},
-	};
-	int rc;
-
-	d->loop = loop;
-	d->cfg = cfg;
-	d->started_ms = uv_now(loop);
-	d->workers = cfg->workers ? cfg->workers : (ncpu > 0 ? (unsigned)ncpu : 1);
-	po.workers = d->workers;
-	uv_idle_init(loop, &d->scan_idle);
-	uv_timer_init(loop, &d->settle_timer);
-	uv_timer_init(loop, &d->hold_timer);
-	uv_timer_init(loop, &d->tick_timer);
-	uv_signal_init(loop, &d->sigterm);
-	uv_signal_init(loop, &d->sigint);
-	d->scan_idle.data = d->settle_timer.data = d->hold_timer.data = d;
-	d->tick_timer.data = d->sigterm.data = d->sigint.data = d;
-
-	d->nroots = cfg->nroots;
-	if ((d->roots = calloc(d->nroots, sizeof(*d->roots))) == NULL ||
-	    (d->queue = queue_new(cfg->queue_limit, cfg->settle_ms)) == NULL) {
-		log_err("out of memory");
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < d->nroots; i++)
-		d->roots[i].cfg = &cfg->roots[i];
-	if ((rc = failures_open(cfg->state_dir, &d->failures)) != 0) {
-		log_err("cannot use state_dir %s: %s", cfg->state_dir,
-			strerror(-rc));
-		return rc;
-	}
-	if ((rc = pool_worker_path(worker, sizeof(worker))) != 0 ||
-	    (rc = watch_new(loop, &s->filter, events_cb, d, &d->watch)) != 0 ||
-	    (rc = pool_new(loop, &po, job_done_cb, fatal_cb, d, &d->pool)) != 0) {
-		log_err("cannot start: %s", strerror(-rc));
-		return rc;
-	}
-	uv_signal_start(&d->sigterm, signal_cb, SIGTERM);
-	uv_signal_start(&d->sigint, signal_cb, SIGINT);
-	uv_timer_start(&d->tick_timer, tick_cb, 1000, 1000);
-
-	for (size_t i = 0; i < d->nroots; i++) {
-		if (mkdir(cfg->roots[i].dest, 0755) != 0 && errno != EEXIST)
-			log_warning("cannot create %s: %s", cfg->roots[i].dest,
-				    strerror(errno));
-		if (add_root(d, (int)i) == 0 || d->roots[i].no_space)
-			scan_add_root(d, (int)i, true);
-		d->roots[i].last_poll_ms = d->started_ms;
-	}
-	log_write(LOG_INFO, &(struct log_fields){ .event = "ready" },
-		  "ready: watching %zu roots with %u workers", d->nroots,
-		  d->workers);
-	sd_notify(0, "READY=1\nSTATUS=ready, reconciling");
-	return 0;
-}
-
-static void
-handle_closed_cb(uv_handle_t *h)
-{
-	(void)h;
-}
-
-static void
-watch_closed_cb(void *data)
-{
-	struct daemon *d = data;
-
-	d->watch = NULL;
-}
-
-static void
-close_handles(struct daemon *d)
-{
-	if (d->watch)
-		watch_close(d->watch, watch_closed_cb);
-	uv_close((uv_handle_t *)&d->scan_idle, handle_closed_cb);
-	uv_close((uv_handle_t *)&d->settle_timer, handle_closed_cb);
-	uv_close((uv_handle_t *)&d->hold_timer, handle_closed_cb);
-	uv_close((uv_handle_t *)&d->tick_timer, handle_closed_cb);
-	uv_close((uv_handle_t *)&d->sigterm, handle_closed_cb);
-	uv_close((uv_handle_t *)&d->sigint, handle_closed_cb);
-}
-
-static void
-daemon_pool_closed_cb(void *data)
-{
-	struct daemon *d = data;
-
-	d->pool = NULL;
-	close_handles(d);
-}
-
-void
-daemon_stop(struct daemon *d)
-{
-	unsigned drain;
-
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	sd_notify(0, "STOPPING=1");
-	scan_stop(d);
-	drain = d->cfg->settings.limits.job_timeout * 1000;
-	if (drain > DRAIN_MAX_MS)
-		drain = DRAIN_MAX_MS;
-	if (d->pool)
-		pool_close(d->pool, drain, daemon_pool_closed_cb);
-	else
-		close_handles(d);
-}
-
-void
-daemon_free(struct daemon *d)
-{
-	queue_free(d->queue);
-	failures_close(d->failures);
-	free(d->roots);
 }

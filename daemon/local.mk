@@ -11,6 +11,8 @@ thumper_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
 
 sbin_PROGRAMS += thumperd
 thumperd_SOURCES = daemon/thumperd.c daemon/daemon.c daemon/daemon.h \
+	daemon/lifecycle.c daemon/control.c daemon/control.h \
+	daemon/commands.c daemon/commands.h daemon/ctlreq.c daemon/ctlreq.h \
 	daemon/events.c daemon/scan.c daemon/queue.c daemon/queue.h \
 	daemon/reconcile.c daemon/reconcile.h daemon/failures.c \
 	daemon/failures.h daemon/log.c daemon/log.h daemon/escape.c \

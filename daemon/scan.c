@@ -80,17 +80,19 @@ scan_pending(const struct daemon *d, int root)
 	return false;
 }
 
-void
-scan_add(struct daemon *d, int root, const char *rel, int flags, bool live,
-	 bool front)
+static void
+add_task(struct daemon *d, int root, const char *rel, int flags, bool live,
+	 bool front, bool force)
 {
 	size_t len = strlen(rel);
 	struct scan_task *t;
 
 	for (t = d->scans; t; t = t->next)
 		if (t->root == root && t->flags == flags &&
-		    strcmp(t->rel, rel) == 0)
+		    strcmp(t->rel, rel) == 0) {
+			t->force |= force;
 			return;
+		}
 	if ((t = calloc(1, sizeof(*t) + len + 1)) == NULL) {
 		log_err("out of memory: cannot walk %s/%s",
 			d->roots[root].cfg->source, rel);
@@ -99,6 +101,7 @@ scan_add(struct daemon *d, int root, const char *rel, int flags, bool live,
 	t->root = root;
 	t->flags = flags;
 	t->live = live;
+	t->force = force;
 	memcpy(t->rel, rel, len + 1);
 	if (front) {
 		t->next = d->scans;
@@ -113,6 +116,36 @@ scan_add(struct daemon *d, int root, const char *rel, int flags, bool live,
 		d->scans_tail = t;
 	}
 	scan_resume(d);
+}
+
+size_t
+scan_count(const struct daemon *d)
+{
+	size_t n = 0;
+
+	for (const struct scan_task *t = d->scans; t; t = t->next)
+		n++;
+	return n;
+}
+
+void
+scan_add(struct daemon *d, int root, const char *rel, int flags, bool live,
+	 bool front)
+{
+	add_task(d, root, rel, flags, live, front, false);
+}
+
+void
+scan_rescan(struct daemon *d, int root, const char *rel, bool force)
+{
+	const struct watch_root *w = d->roots[root].cfg;
+	int flags = RECONCILE_TEMPS | RECONCILE_STALE;
+
+	if (w->recursive)
+		flags |= RECONCILE_RECURSIVE;
+	if (w->mirror_deletes)
+		flags |= RECONCILE_ORPHANS;
+	add_task(d, root, rel, flags, false, false, force);
 }
 
 void

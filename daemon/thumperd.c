@@ -48,7 +48,7 @@ main(int argc, char **argv)
 	const char *path = SYSCONFDIR "/thumper/thumper.conf";
 	bool test = false, debug = false;
 	struct daemon d = { 0 };
-	struct config cfg;
+	struct config *cfg = calloc(1, sizeof(*cfg));
 	uv_loop_t loop;
 	char err[1024];
 	int c;
@@ -80,29 +80,31 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (config_defaults(&cfg) != 0 ||
-	    config_load(&cfg, path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "thumperd: %s\n", err);
-		config_free(&cfg);
+	if (cfg == NULL || config_defaults(cfg) != 0) {
+		fprintf(stderr, "thumperd: out of memory\n");
 		return 2;
 	}
-	if (cfg.nroots == 0) {
-		fprintf(stderr, "thumperd: %s: watch: no folder to watch\n", path);
-		config_free(&cfg);
+	if (config_load(cfg, path, err, sizeof(err)) != 0 ||
+	    (cfg->nroots == 0 &&
+	     snprintf(err, sizeof(err), "%s: watch: no folder to watch", path) > 0)) {
+		fprintf(stderr, "thumperd: %s\n", err);
+		config_free(cfg);
+		free(cfg);
 		return 2;
 	}
 	if (test) {
-		config_print(&cfg, stdout);
-		config_free(&cfg);
+		config_print(cfg, stdout);
+		config_free(cfg);
+		free(cfg);
 		return 0;
 	}
-	log_setup(debug ? LOG_DEBUG : cfg.log_level, debug);
+	log_setup(debug ? LOG_DEBUG : cfg->log_level, debug);
 	log_write(LOG_INFO, &(struct log_fields){ .event = "start",
 		  .message_id = LOG_MID_START },
 		  "thumperd %s starting with %s", PACKAGE_VERSION, path);
 
 	uv_loop_init(&loop);
-	if (daemon_start(&d, &loop, &cfg) != 0) {
+	if (daemon_start(&d, &loop, cfg, debug) != 0) {
 		d.exit_code = 1;
 		daemon_stop(&d);
 	}
@@ -110,7 +112,6 @@ main(int argc, char **argv)
 	if (uv_loop_close(&loop) != 0)
 		log_err("internal error: handles left open at exit");
 	daemon_free(&d);
-	config_free(&cfg);
 	log_info("stopped");
 	return d.exit_code;
 }

@@ -5,6 +5,7 @@ TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	THUMPER='$(abs_top_builddir)/thumper' \
 	THUMPERD='$(abs_top_builddir)/thumperd' \
+	THUMPERCTL='$(abs_top_builddir)/thumperctl' \
 	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker' \
 	STUB_WORKER='$(abs_top_builddir)/tests/unit/stub_worker'
 
