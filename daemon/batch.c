@@ -429,6 +429,11 @@ start(struct batch *b)
 	};
 	int rc;
 
+	po.setup.nread = po.setup.nwrite = 1;
+	po.setup.read[0].data = (const uint8_t *)b->src;
+	po.setup.read[0].len = (uint32_t)strlen(b->src);
+	po.setup.write[0].data = (const uint8_t *)b->dest;
+	po.setup.write[0].len = (uint32_t)strlen(b->dest);
 	if (pool_worker_path(worker, sizeof(worker)) != 0) {
 		fprintf(stderr, "thumper: the worker's path is too long\n");
 		return -1;

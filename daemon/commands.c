@@ -85,8 +85,6 @@ reasons(const struct daemon *d, FILE *f)
 	}
 	if (d->dest_error[0] != '\0')
 		REASON("cannot write thumbnails: %s", d->dest_error);
-	if (d->reloading)
-		REASON("reloading");
 #undef REASON
 	fputc(']', f);
 	return n;
@@ -230,9 +228,10 @@ list_cb(const struct failure_record *r, void *data)
 	escape_json(e->f, r->src);
 	fputs(", \"reason\": ", e->f);
 	escape_json(e->f, r->reason);
-	fprintf(e->f, ", \"size\": %lld, \"mtime\": %lld.%09ld, \"time\": %lld}",
-		(long long)r->size, (long long)r->mtime.tv_sec,
-		r->mtime.tv_nsec, (long long)r->when);
+	fprintf(e->f, ", \"size\": %lld, \"mtime\": %lld.%09ld, \"mtime_ns\": "
+		"%lld%09ld, \"time\": %lld}", (long long)r->size,
+		(long long)r->mtime.tv_sec, r->mtime.tv_nsec,
+		(long long)r->mtime.tv_sec, r->mtime.tv_nsec, (long long)r->when);
 	return 0;
 }
 
@@ -273,8 +272,9 @@ retry_cb(const struct failure_record *r, void *data)
 	int root;
 	char src[PATH_MAX];
 
-	if (e->under && (strncmp(r->src, e->under, n) != 0 ||
-			 (r->src[n] != '\0' && r->src[n] != '/')))
+	if (e->under && strcmp(e->under, "/") != 0 &&
+	    (strncmp(r->src, e->under, n) != 0 ||
+	     (r->src[n] != '\0' && r->src[n] != '/')))
 		return 0;
 	snprintf(src, sizeof(src), "%s", r->src);
 	if (failures_forget(e->d->failures, src) != 0)

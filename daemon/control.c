@@ -180,6 +180,10 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	(void)buf;
 	if (cl->done)
 		return;
+	if (n == UV_EOF && cl->len > 0 && cl->len <= CTL_LINE_MAX) {
+		serve(cl, cl->len);	/* a last line without its newline */
+		return;
+	}
 	if (n < 0) {
 		client_close(cl);
 		return;

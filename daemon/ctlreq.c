@@ -24,6 +24,38 @@ static const struct {
 	{ "version", CTL_VERSION, false, false },
 };
 
+/*
+ * True when PATH has no "." or ".." component (they could lead out of a
+ * root past a prefix check).  Repeated and trailing slashes are removed
+ * in place ("/" stays "/").
+ */
+static bool
+plain_path(char *path)
+{
+	char *in = path, *out = path;
+
+	while (*in) {
+		size_t len;
+
+		while (*in == '/')
+			in++;
+		len = strcspn(in, "/");
+		if ((len == 1 && in[0] == '.') ||
+		    (len == 2 && in[0] == '.' && in[1] == '.'))
+			return false;
+		if (len == 0)
+			break;
+		*out++ = '/';
+		memmove(out, in, len);
+		out += len;
+		in += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+	return true;
+}
+
 int
 ctl_parse(char *line, size_t len, struct ctl_request *req, const char **err)
 {
@@ -64,6 +96,10 @@ ctl_parse(char *line, size_t len, struct ctl_request *req, const char **err)
 		}
 		if (rest[0] != '/') {
 			*err = "the path must be absolute";
+			return -1;
+		}
+		if (!plain_path(rest)) {
+			*err = "the path must not have '.' or '..' components";
 			return -1;
 		}
 		req->path = rest;

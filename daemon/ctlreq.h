@@ -4,8 +4,9 @@
  *   COMMAND [--force] [PATH]
  *
  * COMMAND is one of the words below; "--force" is taken by rescan only;
- * PATH (retry, rescan) is the rest of the line, spaces included, and must
- * be absolute.  The line is at most CTL_LINE_MAX bytes without its "\n".
+ * PATH (retry, rescan) is the rest of the line, spaces included; it must
+ * be absolute with no "." or ".." component, and comes out without
+ * repeated or trailing slashes.  The line is at most CTL_LINE_MAX bytes without its "\n".
  */
 #ifndef THUMPER_CTLREQ_H
 #define THUMPER_CTLREQ_H

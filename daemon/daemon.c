@@ -34,6 +34,7 @@ struct djob {
 	struct daemon *d;
 	const struct queue_item *it;
 	struct stat st;		/* the source when the job was sent */
+	char output[];		/* its first thumbnail, for the log */
 };
 
 uint64_t
@@ -141,6 +142,8 @@ hold(struct daemon *d, const char *why)
 		log_err("cannot write thumbnails: %s; retrying in %u s", why,
 			d->hold_backoff_ms / 1000);
 	snprintf(d->dest_error, sizeof(d->dest_error), "%s", why);
+	/* A dest folder made anew is outside the running workers' sandbox. */
+	pool_recycle(d->pool);
 	uv_timer_start(&d->hold_timer, dispatch_timer_cb, d->hold_backoff_ms, 0);
 }
 
@@ -184,6 +187,14 @@ daemon_job_done_cb(struct pool *p, void *data, const struct pool_result *r)
 	daemon_source_path(d, root, rel, src);
 	switch (r->status) {
 	case POOL_OK:
+		stat_source(d, src, &now, &rc);
+		if (rc != 0) {
+			/* renamed or deleted while its job ran */
+			if (d->roots[root].cfg->mirror_deletes)
+				events_remove_thumbs(d, root, rel);
+			break;
+		}
+		failures_forget(d->failures, src);
 		d->done++;
 		d->source_bytes += (uint64_t)j->st.st_size;
 		daemon_count_done(d, daemon_now_ms(d));
@@ -194,6 +205,7 @@ daemon_job_done_cb(struct pool *p, void *data, const struct pool_result *r)
 		if (log_enabled(LOG_DEBUG))
 			log_write(LOG_DEBUG, &(struct log_fields){
 				  .event = "thumbnail", .source = src,
+				  .output = j->output,
 				  .duration_ms = (long)(r->worker_us / 1000),
 				  .worker_pid = r->pid },
 				  "thumbnail of %s in %lu ms", src,
@@ -240,12 +252,12 @@ send_one(struct daemon *d)
 	if (it == NULL)
 		return false;
 	w = d->roots[it->root].cfg;
-	if ((j = calloc(1, sizeof(*j))) == NULL ||
-	    outputs_build(&o, &d->cfg->settings, w->source, w->dest, it->rel) != 0) {
-		free(j);
+	if (outputs_build(&o, &d->cfg->settings, w->source, w->dest, it->rel) != 0 ||
+	    (j = calloc(1, sizeof(*j) + strlen(o.paths[0]) + 1)) == NULL) {
 		queue_done(d->queue, it, daemon_now_ms(d));
 		return true;
 	}
+	strcpy(j->output, o.paths[0]);
 	stat_source(d, o.src, &j->st, &rc);
 	if (rc != 0 || failures_blocked(d->failures, o.src, &j->st) ||
 	    outputs_fresh(&o, &j->st)) {

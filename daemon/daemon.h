@@ -83,6 +83,7 @@ struct daemon {
 	void (*parts_stopped)(struct daemon *d);
 	int exit_code;
 	uint64_t started_ms;
+	unsigned long ticks;		/* of tick_timer, one a second */
 	uint64_t hold_until_ms;		/* no dispatch before (dest trouble) */
 	unsigned hold_backoff_ms;
 	char dest_error[256];

@@ -70,6 +70,37 @@ events_remove_tree(struct daemon *d, const char *path)
 		free(r);
 }
 
+/*
+ * Removes the thumbnail folders of REL's parents, deepest first, for as
+ * long as the source folder is gone and the thumbnail folder is empty.
+ */
+static void
+prune_dirs(struct daemon *d, int root, const char *rel)
+{
+	const struct settings *s = &d->cfg->settings;
+	const struct watch_root *w = d->roots[root].cfg;
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (snprintf(path, sizeof(path), "%s/%s", w->source, dir) >=
+		    (int)sizeof(path) || lstat(path, &st) == 0)
+			return;
+		for (size_t i = 0; i < s->nsizes; i++) {
+			int n = s->nsizes > 1
+				? snprintf(path, sizeof(path), "%s/%s/%s", w->dest,
+					   s->sizes[i].name, dir)
+				: snprintf(path, sizeof(path), "%s/%s", w->dest, dir);
+
+			if (n > 0 && (size_t)n < sizeof(path))
+				rmdir(path);
+		}
+	}
+}
+
 void
 events_remove_thumbs(struct daemon *d, int root, const char *rel)
 {
@@ -84,6 +115,7 @@ events_remove_thumbs(struct daemon *d, int root, const char *rel)
 		else if (errno != ENOENT)
 			log_warning("cannot remove %s: %s", path, strerror(errno));
 	}
+	prune_dirs(d, root, rel);
 }
 
 static void

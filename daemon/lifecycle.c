@@ -89,6 +89,9 @@ tick_cb(uv_timer_t *t)
 			if (stat(r->cfg->source, &st) == 0 && S_ISDIR(st.st_mode) &&
 			    add_root(d, (int)i) == 0) {
 				log_notice("source root %s is back", r->cfg->source);
+				/* Workers started while it was missing
+				 * cannot see it through their sandbox. */
+				pool_recycle(d->pool);
 				scan_add_root(d, (int)i, false);
 			}
 			continue;
@@ -101,7 +104,7 @@ tick_cb(uv_timer_t *t)
 			scan_add_root(d, (int)i, false);
 		}
 	}
-	if (now / 1000 % STATUS_EVERY_S == 0 &&
+	if (++d->ticks % STATUS_EVERY_S == 0 &&
 	    (d->scan_task || pool_busy(d->pool) > 0 || queue_waiting(d->queue)))
 		notify_status(d);
 	daemon_dispatch(d);
@@ -152,6 +155,17 @@ start_parts(struct daemon *d)
 
 	d->workers = cfg->workers ? cfg->workers : (ncpu > 0 ? (unsigned)ncpu : 1);
 	po.workers = d->workers;
+	if (cfg->nroots > PROTO_MAX_ROOTS) {
+		log_err("at most %d watch roots", PROTO_MAX_ROOTS);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < cfg->nroots; i++) {
+		po.setup.read[i].data = (const uint8_t *)cfg->roots[i].source;
+		po.setup.read[i].len = (uint32_t)strlen(cfg->roots[i].source);
+		po.setup.write[i].data = (const uint8_t *)cfg->roots[i].dest;
+		po.setup.write[i].len = (uint32_t)strlen(cfg->roots[i].dest);
+	}
+	po.setup.nread = po.setup.nwrite = (uint32_t)cfg->nroots;
 	d->nroots = cfg->nroots;
 	if ((d->roots = calloc(d->nroots, sizeof(*d->roots))) == NULL ||
 	    (d->queue = queue_new(cfg->queue_limit, cfg->settle_ms)) == NULL) {
@@ -165,6 +179,10 @@ start_parts(struct daemon *d)
 			strerror(-rc));
 		return rc;
 	}
+	for (size_t i = 0; i < d->nroots; i++)
+		if (mkdir(cfg->roots[i].dest, 0755) != 0 && errno != EEXIST)
+			log_warning("cannot create %s: %s", cfg->roots[i].dest,
+				    strerror(errno));
 	if ((rc = pool_worker_path(worker, sizeof(worker))) != 0 ||
 	    (rc = watch_new(d->loop, &s->filter, events_cb, d, &d->watch)) != 0 ||
 	    (rc = pool_new(d->loop, &po, daemon_job_done_cb, fatal_cb, d,
@@ -173,9 +191,6 @@ start_parts(struct daemon *d)
 		return rc;
 	}
 	for (size_t i = 0; i < d->nroots; i++) {
-		if (mkdir(cfg->roots[i].dest, 0755) != 0 && errno != EEXIST)
-			log_warning("cannot create %s: %s", cfg->roots[i].dest,
-				    strerror(errno));
 		if (add_root(d, (int)i) == 0 || d->roots[i].no_space)
 			scan_add_root(d, (int)i, true);
 		d->roots[i].last_poll_ms = daemon_now_ms(d);

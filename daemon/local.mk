@@ -21,3 +21,4 @@ thumperd_SOURCES = daemon/thumperd.c daemon/daemon.c daemon/daemon.h \
 thumperd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SYSTEMD_CFLAGS)
 thumperd_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
 	lib/libthumper.a $(UV_LIBS) $(SYSTEMD_LIBS) $(LIBCONFIG_LIBS)
+include daemon/thumperctl.mk

@@ -1,7 +1,8 @@
 /*
  * log.c - journald or stderr records (see log.h).
  *
- * The journal gets one sd_journal_sendv() per record: MESSAGE, PRIORITY,
+ * The journal gets one sd_journal_sendv() per record (a record it does not
+ * take goes to stderr instead): MESSAGE, PRIORITY,
  * SYSLOG_IDENTIFIER and whichever THUMPER_* fields are set.  Paths are
  * bytes and may hold a newline; sd_journal_sendv() stores such a field in
  * its binary form, so nothing is escaped for the journal.  On stderr,
@@ -13,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -29,11 +32,29 @@ static const char *const level_names[] = {
 	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
 };
 
+/*
+ * True when systemd connected our stderr to the journal: JOURNAL_STREAM
+ * names the device and inode of that stream, and stderr must still be it
+ * (sd-daemon(3)); a variable inherited from elsewhere does not count.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return v != NULL && sscanf(v, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_setup(int level, bool to_stderr)
 {
 	max_level = level;
-	use_stderr = to_stderr || getenv("JOURNAL_STREAM") == NULL;
+	use_stderr = to_stderr || !stderr_is_journal();
 }
 
 void
@@ -62,12 +83,13 @@ field(struct iovec *iov, int *n, const char *name, const char *value)
 	(*n)++;
 }
 
-static void
+/* Returns 0, or -errno when the journal did not take the record. */
+static int
 to_journal(int level, const struct log_fields *f, const char *msg)
 {
 	struct iovec iov[MAX_FIELDS];
 	char num[32], prio[4];
-	int n = 0;
+	int n = 0, rc;
 
 	snprintf(prio, sizeof(prio), "%d", level);
 	field(iov, &n, "MESSAGE", msg);
@@ -79,7 +101,7 @@ to_journal(int level, const struct log_fields *f, const char *msg)
 		field(iov, &n, "THUMPER_SOURCE", f->source);
 		field(iov, &n, "THUMPER_OUTPUT", f->output);
 		field(iov, &n, "THUMPER_ERROR", f->error);
-		if (f->duration_ms >= 0) {
+		if (f->duration_ms > 0) {
 			snprintf(num, sizeof(num), "%ld", f->duration_ms);
 			field(iov, &n, "THUMPER_DURATION_MS", num);
 		}
@@ -88,9 +110,10 @@ to_journal(int level, const struct log_fields *f, const char *msg)
 			field(iov, &n, "THUMPER_WORKER_PID", num);
 		}
 	}
-	sd_journal_sendv(iov, n);
+	rc = sd_journal_sendv(iov, n);
 	for (int i = 0; i < n; i++)
 		free(iov[i].iov_base);
+	return rc;
 }
 
 void
@@ -104,10 +127,8 @@ log_write(int level, const struct log_fields *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!use_stderr) {
-		to_journal(level, f, msg);
+	if (!use_stderr && to_journal(level, f, msg) == 0)
 		return;
-	}
 	fprintf(stderr, "thumperd: %s: ", level_names[level & 7]);
 	escape_text(stderr, msg);
 	fputc('\n', stderr);

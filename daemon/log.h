@@ -1,7 +1,8 @@
 /*
  * log.h - thumperd's log: journald with structured fields, or stderr.
  *
- * Under systemd (JOURNAL_STREAM set) records go to the journal through
+ * When systemd connected stderr to the journal (JOURNAL_STREAM matches
+ * stderr) records go to the journal through
  * sd_journal_sendv() with the THUMPER_* fields of SPEC §8; otherwise, or
  * with -d, each record is one readable line on stderr.  Levels are
  * syslog's (LOG_ERR .. LOG_DEBUG); records above the set level are
@@ -25,7 +26,7 @@ struct log_fields {
 	const char *source;	/* THUMPER_SOURCE */
 	const char *output;	/* THUMPER_OUTPUT */
 	const char *error;	/* THUMPER_ERROR */
-	long duration_ms;	/* THUMPER_DURATION_MS, when >= 0 */
+	long duration_ms;	/* THUMPER_DURATION_MS, when > 0 */
 	pid_t worker_pid;	/* THUMPER_WORKER_PID, when > 0 */
 };
 

@@ -304,6 +304,53 @@ count_files(const char *path)
 	return n;
 }
 
+/* Removes folder PATH and the folders under it; they hold no file. */
+static void
+remove_empty_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    join(buf, path, de->d_name) == 0)
+			remove_empty_dirs(buf);
+	closedir(d);
+	rmdir(path);
+}
+
+/*
+ * Whether a dest file named NAME could be a thumbnail: the name of a
+ * source the filter takes, or such a name with a thumbnail extension
+ * appended.  Anything else in a dest tree (someone's notes, hidden
+ * files) is not ours and is never counted or removed.
+ */
+static bool
+could_be_thumbnail(const struct filter *f, const char *name)
+{
+	static const char *const exts[] = { ".jpg", ".png", ".webp", ".avif" };
+	char base[NAME_MAX + 1];
+	size_t n = strlen(name);
+
+	if (filter_take_file(f, name))
+		return true;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t e = strlen(exts[i]);
+
+		if (n > e && n - e < sizeof(base) &&
+		    strcmp(name + n - e, exts[i]) == 0) {
+			memcpy(base, name, n - e);
+			base[n - e] = '\0';
+			if (filter_take_file(f, base))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* What is left unclaimed in the dest listings has no source. */
 static void
 close_folder(struct reconcile *r)
@@ -333,9 +380,20 @@ close_folder(struct reconcile *r)
 				r->st.thumbs += is_dir ? 0 : 1;
 				continue;
 			}
-			if (is_dir && !(r->flags & RECONCILE_RECURSIVE))
+			if (is_dir ? !(r->flags & RECONCILE_RECURSIVE) ||
+				     !filter_enter_dir(&r->s->filter, e->name)
+				   : !could_be_thumbnail(&r->s->filter, e->name))
 				continue;
+			if (is_dir && (r->flags & RECONCILE_TEMPS)) {
+				long t = tmpclean_tree(path);
+
+				r->st.temps += t > 0 ? (unsigned long)t : 0;
+			}
 			n = is_dir ? count_files(path) : 1;
+			if (n == 0 && (r->flags & RECONCILE_ORPHANS)) {
+				remove_empty_dirs(path);
+				continue;
+			}
 			r->st.thumbs += n;
 			if (!(r->flags & RECONCILE_ORPHANS))
 				continue;

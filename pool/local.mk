@@ -7,6 +7,7 @@ pool_libpool_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 
 libexec_PROGRAMS += thumper-worker
 thumper_worker_SOURCES = pool/worker.c pool/thumb.c pool/thumb.h pool/tempname.c \
+	pool/sandbox.c pool/sandbox.h \
 	pool/proto.c pool/proto.h
 thumper_worker_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
 thumper_worker_LDADD = $(VIPS_LIBS)

@@ -57,6 +57,7 @@ struct worker {
 	struct job *job;
 	uint64_t job_start_us;
 	unsigned jobs_done;
+	bool recycle;		/* retire after the current job */
 	const char *death;	/* why we killed it, NULL if we did not */
 	uint8_t *rbuf;
 	size_t rlen;
@@ -288,7 +289,7 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 	p->nbusy--;
 	w->jobs_done++;
 	p->backoff_ms = 0;
-	if (p->closing ||
+	if (p->closing || w->recycle ||
 	    (p->opt.worker_max_jobs > 0 && w->jobs_done >= p->opt.worker_max_jobs))
 		worker_retire(w);
 	else
@@ -704,6 +705,17 @@ pool_resume(struct pool *p)
 {
 	p->paused = false;
 	dispatch(p);
+}
+
+void
+pool_recycle(struct pool *p)
+{
+	for (struct worker *w = p->workers; w; w = w->next) {
+		if (w->state == W_IDLE || w->state == W_STARTING)
+			worker_retire(w);
+		else if (w->state == W_BUSY)
+			w->recycle = true;
+	}
 }
 
 size_t

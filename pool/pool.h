@@ -92,6 +92,13 @@ size_t pool_busy(const struct pool *p);		/* running on a worker */
 void pool_pause(struct pool *p);
 void pool_resume(struct pool *p);
 
+/*
+ * Replaces every worker with a fresh one, idle ones at once, busy ones
+ * after their job: for a change the workers only see when they start
+ * (their sandbox is bound to the folders that existed then).
+ */
+void pool_recycle(struct pool *p);
+
 struct pool_worker_info {
 	pid_t pid;
 	const char *src;	/* NULL when idle; valid until the loop runs */

@@ -122,6 +122,8 @@ proto_encode_setup(struct proto_buf *b, const struct proto_setup *m)
 {
 	struct enc e;
 
+	if (m->nread > PROTO_MAX_ROOTS || m->nwrite > PROTO_MAX_ROOTS)
+		return -EMSGSIZE;
 	frame_begin(&e, b, PROTO_SETUP, 0);
 	enc_put(&e, m->crop, 1);
 	enc_put(&e, m->keep_metadata, 1);
@@ -131,6 +133,12 @@ proto_encode_setup(struct proto_buf *b, const struct proto_setup *m)
 	enc_put(&e, m->memory_mb, 4);
 	enc_put(&e, m->max_pixels, 8);
 	enc_put(&e, m->max_file_bytes, 8);
+	enc_put(&e, m->nread, 4);
+	for (uint32_t i = 0; i < m->nread; i++)
+		enc_bytes(&e, m->read[i].data, m->read[i].len);
+	enc_put(&e, m->nwrite, 4);
+	for (uint32_t i = 0; i < m->nwrite; i++)
+		enc_bytes(&e, m->write[i].data, m->write[i].len);
 	return frame_end(&e);
 }
 
@@ -257,6 +265,16 @@ proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *m)
 	m->memory_mb = (uint32_t)cur_get(&c, 4);
 	m->max_pixels = cur_get(&c, 8);
 	m->max_file_bytes = cur_get(&c, 8);
+	m->nread = (uint32_t)cur_get(&c, 4);
+	if (m->nread > PROTO_MAX_ROOTS)
+		return -EPROTO;
+	for (uint32_t i = 0; i < m->nread; i++)
+		m->read[i] = cur_bytes(&c, PROTO_MAX_PAYLOAD);
+	m->nwrite = (uint32_t)cur_get(&c, 4);
+	if (m->nwrite > PROTO_MAX_ROOTS)
+		return -EPROTO;
+	for (uint32_t i = 0; i < m->nwrite; i++)
+		m->write[i] = cur_bytes(&c, PROTO_MAX_PAYLOAD);
 	return cur_end(&c);
 }
 

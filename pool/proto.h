@@ -18,11 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_HDR_LEN 16
 #define PROTO_MAX_PAYLOAD (256 * 1024)
 #define PROTO_MAX_OUTPUTS 16
 #define PROTO_MAX_REASON 1024
+#define PROTO_MAX_ROOTS 64
 
 enum proto_type {
 	/* parent -> worker: 0x01xx */
@@ -55,6 +56,10 @@ struct proto_setup {
 	uint32_t memory_mb;	/* RLIMIT_AS, 0: none */
 	uint64_t max_pixels;
 	uint64_t max_file_bytes;
+	uint32_t nread;		/* folders the worker may read (sources) */
+	struct proto_bytes read[PROTO_MAX_ROOTS];
+	uint32_t nwrite;	/* folders it may write (dests) */
+	struct proto_bytes write[PROTO_MAX_ROOTS];
 };
 
 struct proto_output {

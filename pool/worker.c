@@ -2,7 +2,9 @@
  * worker.c - thumper-worker: the only program that decodes images.
  *
  * Started by the pool with its frame pipe on fd 3.  It reads one SETUP
- * frame, confines itself, starts libvips, answers HELLO, then serves one
+ * frame, limits itself (no new privileges, address space), starts
+ * libvips, locks itself into the source and dest folders (Landlock: after
+ * libvips has loaded its modules), answers HELLO, then serves one
  * JOB frame at a time with one RESULT frame, synchronously.  It exits on
  * EOF of the pipe, when the parent dies (PR_SET_PDEATHSIG), and on any
  * frame it cannot make sense of: a malformed frame is fatal for the peer
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "pool/proto.h"
+#include "pool/sandbox.h"
 #include "pool/thumb.h"
 
 #define WORKER_FD 3
@@ -84,6 +87,8 @@ write_full(int fd, const uint8_t *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EPIPE)
+			exit(0);	/* the pool closed our pipe: it is stopping */
 		if (n < 0)
 			die("writing to the pool: %s", strerror(errno));
 		buf += n;
@@ -118,6 +123,39 @@ send_frame(struct proto_buf *b)
 	b->len = 0;
 }
 
+static char *
+dup_bytes(struct proto_bytes b)
+{
+	char *s = malloc(b.len + 1);
+
+	if (s == NULL)
+		die("out of memory");
+	memcpy(s, b.data, b.len);
+	s[b.len] = '\0';
+	return s;
+}
+
+/* From here on the worker reads only sources and writes only dests. */
+static void
+sandbox(const struct proto_setup *s)
+{
+	char *read[PROTO_MAX_ROOTS], *write[PROTO_MAX_ROOTS];
+	char err[512];
+
+	for (uint32_t i = 0; i < s->nread; i++)
+		read[i] = dup_bytes(s->read[i]);
+	for (uint32_t i = 0; i < s->nwrite; i++)
+		write[i] = dup_bytes(s->write[i]);
+	if (sandbox_paths((const char *const *)read, s->nread,
+			  (const char *const *)write, s->nwrite, err,
+			  sizeof(err)) < 0)
+		die("%s", err);
+	for (uint32_t i = 0; i < s->nread; i++)
+		free(read[i]);
+	for (uint32_t i = 0; i < s->nwrite; i++)
+		free(write[i]);
+}
+
 /* Limits that hold for the rest of the process's life. */
 static void
 confine(const struct proto_setup *s)
@@ -133,17 +171,6 @@ confine(const struct proto_setup *s)
 	}
 }
 
-static char *
-dup_bytes(struct proto_bytes b)
-{
-	char *s = malloc(b.len + 1);
-
-	if (s == NULL)
-		die("out of memory");
-	memcpy(s, b.data, b.len);
-	s[b.len] = '\0';
-	return s;
-}
 
 static uint64_t
 now_us(void)
@@ -232,6 +259,7 @@ main(int argc, char **argv)
 	cfg.vips_threads = setup.vips_threads;
 	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0)
 		die("%s", err);
+	sandbox(&setup);
 
 	hello.pid = (uint32_t)getpid();
 	if (proto_encode_hello(&out, &hello) != 0)

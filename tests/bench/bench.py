@@ -26,6 +26,7 @@ import argparse
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -109,16 +110,20 @@ def busy_seconds():
     return (sum(v[:8]) - idle) / CLK_TCK
 
 
-def wait_quiet(limit):
-    """Waits (at most LIMIT seconds) for a second in which the machine's
-    CPUs are less than 10% busy, so a run does not start in someone
+def busy_share(seconds):
+    """Share of the CPUs busy over the next SECONDS (we only sleep)."""
+    b0 = busy_seconds()
+    time.sleep(seconds)
+    return (busy_seconds() - b0) / (seconds * NCPU)
+
+
+def wait_quiet(limit, idle):
+    """Waits (at most LIMIT seconds) for a second in which the machine is
+    about as busy as when idle, so a repeat does not start inside someone
     else's burst."""
     deadline = time.monotonic() + limit
-    while True:
-        b0 = busy_seconds()
-        time.sleep(1.0)
-        if (busy_seconds() - b0) / NCPU < 0.10 or time.monotonic() > deadline:
-            return
+    while busy_share(1.0) > idle + 0.05 and time.monotonic() < deadline:
+        pass
 
 
 def run_group(cmds, env, sample=False):
@@ -138,12 +143,19 @@ def run_group(cmds, env, sample=False):
         sampler = TreeSampler([p.pid for p in procs])
         sampler.start()
     rc, maxrss, cpu = 0, 0, 0.0
-    for p in procs:
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        rc = rc or p.returncode
-        maxrss = max(maxrss, ru.ru_maxrss)
-        cpu += ru.ru_utime + ru.ru_stime
+    try:
+        for p in procs:
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            rc = rc or p.returncode
+            maxrss = max(maxrss, ru.ru_maxrss)
+            cpu += ru.ru_utime + ru.ru_stime
+    except BaseException:        # interrupted: leave nothing running
+        for p in procs:
+            if p.returncode is None:
+                p.kill()
+                p.wait()
+        raise
     wall = time.perf_counter() - t0
     foreign = max(0.0, busy_seconds() - busy0 - cpu) / (wall * NCPU)
     if sampler:
@@ -258,32 +270,44 @@ def worker_rss(a, corpus, work, env):
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         samples = []   # (done, worker pid, VmRSS, VmHWM)
-        while p.poll() is None:
-            kids = children_of(p.pid)
-            if kids:
-                wp = kids[0]
-                done = sum(count_files(os.path.join(dest, f"r{k}"))
-                           for k in range(6)
-                           if os.path.isdir(os.path.join(dest, f"r{k}")))
-                rss, hwm = status_kib(wp, "VmRSS"), status_kib(wp, "VmHWM")
-                if rss:
-                    samples.append((done, wp, rss, hwm))
-            time.sleep(0.01)
+        try:
+            while p.poll() is None:
+                kids = children_of(p.pid)
+                if kids:
+                    wp = kids[0]
+                    done = sum(count_files(os.path.join(dest, f"r{k}"))
+                               for k in range(6)
+                               if os.path.isdir(os.path.join(dest, f"r{k}")))
+                    rss = status_kib(wp, "VmRSS")
+                    hwm = status_kib(wp, "VmHWM")
+                    if rss:
+                        samples.append((done, wp, rss, hwm))
+                time.sleep(0.005)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         err = p.stderr.read().decode(errors="replace")
-        first = next((s for s in samples if s[0] >= 10), None)
-        if first is None or p.returncode != 0:
-            rows.append(("thumper-worker (`thumper -j 1`, sampled)",
-                         None, None, f"no usable samples (exit "
-                         f"{p.returncode}) {err.strip()[-200:]}"))
+        # RSS moves with the image in flight, so compare the worker at rest
+        # between images: the least RSS sampled while thumbnails 10-30 and
+        # 970-1000 were done (as bench_loop --rss reads it after an image),
+        # all of one worker process (it may be recycled after 1,000 jobs)
+        label = "thumper-worker (`thumper -j 1`, sampled)"
+        wp = next((s[1] for s in samples if s[0] >= 10), None)
+        early = [s for s in samples if s[1] == wp and 10 <= s[0] <= 30]
+        late = [s for s in samples if s[1] == wp and 970 <= s[0] <= 1000]
+        if p.returncode != 0 or not early or not late:
+            rows.append((label, None, None, f"no usable samples (exit "
+                         f"{p.returncode}, {len(samples)} samples) "
+                         f"{err.strip()[-200:]}"))
         else:
-            same = [s for s in samples if s[1] == first[1] and s[0] <= 1000]
-            last = same[-1]
-            note = (f"worker pid {first[1]}: {first[0]} done → {last[0]} "
-                    f"done; VmHWM {last[3] / 1024:.0f} MiB")
-            if last[0] < 900:
-                note += " (worker replaced before ~1000: recycled?)"
-            rows.append(("thumper-worker (`thumper -j 1`, sampled)",
-                         first[2], last[2], note))
+            rows.append((label, min(x[2] for x in early),
+                         min(x[2] for x in late),
+                         f"worker pid {wp}, least of {len(early)} samples "
+                         f"at 10–30 done and {len(late)} at 970–1000; max "
+                         f"{max(x[2] for x in early) / 1024:.0f} → "
+                         f"{max(x[2] for x in late) / 1024:.0f} MiB; VmHWM "
+                         f"{late[-1][3] / 1024:.0f} MiB"))
         shutil.rmtree(dest, ignore_errors=True)
         os.mkdir(dest)
 
@@ -333,7 +357,7 @@ def verdict(x, target):
     return "PASS" if x >= target else "FAIL"
 
 
-def report_corpus(name, nfiles, mbytes, a, cs, discarded):
+def report_corpus(name, nfiles, mbytes, a, cs, discarded, idle):
     lines = [f"### {name}: {nfiles} files, {mbytes:.0f} MiB, box {a.size}, "
              f"N = {a.jobs}, {a.runs} paired repeats", "",
              "| contender | img/s (median) | min–max | CPU ms/img "
@@ -373,7 +397,7 @@ def report_corpus(name, nfiles, mbytes, a, cs, discarded):
                      + (f" ({discarded} disturbed repeat(s) run again)"
                         if discarded else "")
                      + (" — **numbers disturbed, rerun on a quiet machine**"
-                        if statistics.median(foreign) > 0.05 else ""))
+                        if statistics.median(foreign) > idle + 0.05 else ""))
     for c in cs:
         if c.problems:
             lines.append(f"- WARNING {c.key}: {len(c.problems)} bad run(s): "
@@ -385,6 +409,7 @@ def report_corpus(name, nfiles, mbytes, a, cs, discarded):
 def report_rss(rows):
     lines = ["### worker memory (SPEC §9: RSS after 1,000 images ≤ 1.5× "
              "after 10)", "",
+             "RSS between images (at rest), VmRSS from /proc/PID/status.", "",
              "| process | RSS after ~10 (MiB) | after ~1000 (MiB) | ratio "
              "| target ≤ 1.5 | notes |", "|---|---:|---:|---:|---|---|"]
     for label, r10, r1000, note in rows:
@@ -396,7 +421,7 @@ def report_rss(rows):
     return lines
 
 
-def machine_header(a):
+def machine_header(a, idle):
     def out(cmd):
         try:
             return subprocess.run(cmd, capture_output=True, text=True,
@@ -420,12 +445,20 @@ def machine_header(a):
             "*max RSS, one process*: largest ru_maxrss in the process tree "
             "(wait4), median over repeats. *peak RSS, tree sum*: highest sum "
             "of VmRSS over the tree, sampled every 20 ms in one untimed "
-            "warm-up run (shared pages count once per process).", ""]
+            "warm-up run (shared pages count once per process). "
+            f"*other load*: CPU time the machine spent on anything but the "
+            f"run, as a share of its CPUs; idle, this machine shows "
+            f"{100 * idle:.0f}%. A repeat with more than "
+            f"{100 * (idle + a.max_foreign):.0f}% is run again (at most "
+            f"{a.retries} times).", ""]
 
 
 # ---------------------------------------------------------------- main
 
 def main():
+    # SIGTERM (make interrupted, timeout) unwinds like ^C: children are
+    # killed and the work folder removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--sets", default="photos-jpeg,mixed")
@@ -442,7 +475,8 @@ def main():
     ap.add_argument("--quiet-wait", type=float, default=30,
                     help="seconds to wait for an idle machine before a repeat")
     ap.add_argument("--max-foreign", type=float, default=0.10,
-                    help="share of CPUs busy with other work that voids a repeat")
+                    help="share of CPUs busy with other work, above the idle "
+                    "machine's, that voids a repeat")
     ap.add_argument("--retries", type=int, default=2,
                     help="times a disturbed repeat is run again")
     ap.add_argument("--only", default=None,
@@ -456,7 +490,14 @@ def main():
 
     env = dict(os.environ, VIPS_WARNING="0", LC_ALL="C")
     work = tempfile.mkdtemp(prefix="thumper-bench.", dir=a.work)
-    lines = machine_header(a)
+    # what an idle machine costs (kernel threads, the VM's own agents):
+    # the least busy of five 1 s looks
+    idle = min(busy_share(1.0) for _ in range(5))
+    if idle > 0.15:
+        log(f"bench: the machine is {100 * idle:.0f}% busy before the first "
+            "run: other work will disturb the numbers (see 'other load')")
+        idle = 0.10
+    lines = machine_header(a, idle)
 
     def flush():
         text = "\n".join(lines) + "\n"
@@ -466,7 +507,7 @@ def main():
         return text
 
     try:
-        for name in a.sets.split(","):
+        for name in [s for s in a.sets.split(",") if s]:
             src = os.path.join(a.corpus, name)
             files = []
             for dp, _ds, fs in os.walk(src):
@@ -492,11 +533,11 @@ def main():
             for rep in range(a.runs):
                 k = rep % len(cs)
                 for attempt in range(a.retries + 1):
-                    wait_quiet(a.quiet_wait)
+                    wait_quiet(a.quiet_wait, idle)
                     got = {c.key: one_run(c, src, work, len(files), env)
                            for c in cs[k:] + cs[:k]}
                     worst = max(r["foreign"] for r in got.values())
-                    if worst <= a.max_foreign or attempt == a.retries:
+                    if worst <= idle + a.max_foreign or attempt == a.retries:
                         break
                     discarded += 1
                     log(f"  repeat {rep + 1}: {100 * worst:.0f}% of the CPUs "
@@ -511,7 +552,7 @@ def main():
                     f"{c.key} {len(files) / c.walls[-1]:.1f}" for c in cs)
                     + f" (other load ≤ {100 * worst:.0f}%)")
             lines.extend(report_corpus(name, len(files), nbytes / 2**20, a, cs,
-                                       discarded))
+                                       discarded, idle))
             flush()
         if not a.no_rss:
             log("bench: worker memory over 1,000 images")

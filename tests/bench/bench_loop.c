@@ -22,11 +22,11 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -50,7 +50,8 @@ struct bench {
 	unsigned long failed;
 };
 
-static void usage(FILE *out)
+static void
+usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench_loop [-s WxH] [-f FORMAT] [-q Q] [-l LIST]\n"
@@ -60,7 +61,8 @@ static void usage(FILE *out)
 		"under SRC, into DEST with thumper's naming, in this process.\n");
 }
 
-static int list_add(struct file_list *l, const char *path)
+static int
+list_add(struct file_list *l, const char *path)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
@@ -77,7 +79,8 @@ static int list_add(struct file_list *l, const char *path)
 	return 0;
 }
 
-static int list_read(struct file_list *l, const char *name)
+static int
+list_read(struct file_list *l, const char *name)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	char *line = NULL;
@@ -99,7 +102,8 @@ static int list_read(struct file_list *l, const char *name)
 	return rc;
 }
 
-static void do_one(struct bench *b, const char *src)
+static void
+do_one(struct bench *b, const char *src)
 {
 	struct thumb_output outs[SETTINGS_MAX_SIZES];
 	static char paths[SETTINGS_MAX_SIZES][4096];
@@ -147,7 +151,8 @@ static void do_one(struct bench *b, const char *src)
 }
 
 /* Prints "rss_after_N_kib=... hwm_after_N_kib=..." for this process. */
-static void print_rss(unsigned long n)
+static void
+print_rss(unsigned long n)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
@@ -167,7 +172,8 @@ static void print_rss(unsigned long n)
 }
 
 /* A counter shared by every process that maps FILE; NULL on error. */
-static unsigned long *claim_map(const char *file)
+static unsigned long *
+claim_map(const char *file)
 {
 	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	void *p = MAP_FAILED;
@@ -181,7 +187,8 @@ static unsigned long *claim_map(const char *file)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "size", required_argument, NULL, 's' },

@@ -17,7 +17,8 @@
 #
 #   profile.sh            (`make bench-profile` sets BENCH_LOOP)
 # Environment: BENCH_LOOP, BENCH_CORPUS, PROFILE_SET=photos-jpeg,
-#   PROFILE_EVERY=5 (every 5th file of the sorted list), BENCH_SIZE=200x200
+#   PROFILE_EVERY=5 (every 5th file of the sorted list), BENCH_SIZE=200x200,
+#   PROFILE_TOOL=perf|callgrind (default: perf when it works)
 set -euo pipefail
 export LC_ALL=C VIPS_WARNING=0
 
@@ -39,8 +40,13 @@ n=$(wc -l < "$work/list")
 # warm the page cache: the profile is of decoding, not of the disk
 xargs -d '\n' cat < "$work/list" > /dev/null
 
-if perf record -q -e cpu-clock -o "$work/probe.data" true 2>/dev/null; then
-	echo "== perf: $n images of $SET (every ${EVERY}th), box $SIZE, one process"
+TOOL=${PROFILE_TOOL:-perf}
+if [ "$TOOL" = perf ] &&
+	perf record -q -e cpu-clock -o "$work/probe.data" true 2>/dev/null; then
+	prog=$(while read -r f; do vipsheader -f interlaced "$f" 2>/dev/null || true; done \
+		< "$work/list" | grep -c '^1$' || true)
+	echo "== perf: $n images of $SET (1 in $EVERY; $prog progressive JPEGs)," \
+		"box $SIZE, one process"
 	perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 \
 		-o "$work/perf.data" -- "$LOOP" -l "$work/list" -s "$SIZE" \
 		"$CORPUS/$SET" "$work/dest" 2>"$work/perf.err" ||

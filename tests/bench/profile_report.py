@@ -144,7 +144,9 @@ def main():
     total = 0
     for frames in samples(sys.stdin):
         total += 1
-        leaf_sym, leaf_dso = frames[0]
+        leaf_sym = frames[0][0]
+        # an inlined frame names no library: take its caller's
+        leaf_dso = next((d for _s, d in frames if d != "inlined"), "inlined")
         named = leaf_sym not in ("[unknown]", "")
         self_dso[short_dso(leaf_dso)] += 1
         self_sym[leaf_sym if named else

@@ -41,11 +41,11 @@ t_delete() {
 	setup "$desc" "$FIX/a.jpg" del/a.jpg del/keep.jpg || return
 	setup "$desc" "$FIX/b.png" del/b.png || return
 	rm "$IN/del/a.jpg" "$IN/del/b.png"
-	dexpect "$desc (a.jpg, b.png)" 20 eval 'gone "$DST/del/a.jpg" && gone "$DST/del/b.png"'
+	dexpect "$desc (a.jpg, b.png)" 10 eval 'gone "$DST/del/a.jpg" && gone "$DST/del/b.png"'
 	expect_eq "... and only that: out/del holds keep.jpg" "$(files_in "$DST/del" | tr '\n' ' ')" "keep.jpg "
 	setup "rm -r of a folder removes its thumbnail folder" "$FIX/a.jpg" del/sub/x.jpg del/sub/deeper/y.jpg || return
 	rm -r "$IN/del/sub"
-	dexpect "rm -r of a folder removes its thumbnails" 20 eval '[ -z "$(find "$DST/del/sub" -type f 2>/dev/null)" ]'
+	dexpect "rm -r of a folder removes its thumbnails" 10 eval '[ -z "$(find "$DST/del/sub" -type f 2>/dev/null)" ]'
 }
 
 t_rename_file() {
@@ -54,20 +54,20 @@ t_rename_file() {
 	setup "$desc" "$FIX/a.jpg" ren/other/x.jpg || return
 	ino=$(inode "$DST/ren/old.jpg")
 	mv "$IN/ren/old.jpg" "$IN/ren/new.jpg"
-	dexpect "$desc (old.jpg -> new.jpg)" 20 eval 'fresh "$IN/ren/new.jpg" "$DST/ren/new.jpg" && gone "$DST/ren/old.jpg"'
+	dexpect "$desc (old.jpg -> new.jpg)" 10 eval 'fresh "$IN/ren/new.jpg" "$DST/ren/new.jpg" && gone "$DST/ren/old.jpg"'
 	dexpect_eq "... the same file, not a new one (inode kept)" "$(inode "$DST/ren/new.jpg")" "$ino"
 
 	ino2=$(inode "$DST/ren/other/x.jpg")
 	mkdir -p "$IN/ren/elsewhere/deep"
 	mv "$IN/ren/other/x.jpg" "$IN/ren/elsewhere/deep/x.jpg"
-	dexpect "mv of a file to another folder in the tree moves its thumbnail" 20 \
+	dexpect "mv of a file to another folder in the tree moves its thumbnail" 10 \
 		eval 'fresh "$IN/ren/elsewhere/deep/x.jpg" "$DST/ren/elsewhere/deep/x.jpg" && gone "$DST/ren/other/x.jpg"'
 	dexpect_eq "... inode kept" "$(inode "$DST/ren/elsewhere/deep/x.jpg")" "$ino2"
 
 	# Renamed over an existing source: its thumbnail replaces the other.
 	ino=$(inode "$DST/ren/new.jpg")
 	mv "$IN/ren/new.jpg" "$IN/ren/keep.jpg"
-	dexpect "mv a.jpg over an existing b.jpg: b's thumbnail is a's, a's is gone" 20 \
+	dexpect "mv a.jpg over an existing b.jpg: b's thumbnail is a's, a's is gone" 10 \
 		eval 'gone "$DST/ren/new.jpg" && [ "$(inode "$DST/ren/keep.jpg")" = "$ino" ]'
 	expect_eq "... tree matches" "$(tree_check "$IN/ren" "$DST/ren")" ok
 }
@@ -83,7 +83,7 @@ t_rename_format() {
 	fi
 	mv "$IN/fmt/c.jpg" "$IN/fmt/c.txt"
 	mv "$IN/fmt/d.jpg" "$IN/fmt/.d.jpg"
-	dexpect "rename to a name the filter skips (c.txt, .d.jpg) removes the thumbnail" 20 \
+	dexpect "rename to a name the filter skips (c.txt, .d.jpg) removes the thumbnail" 10 \
 		eval 'gone "$DST/fmt/c.jpg" && gone "$DST/fmt/d.jpg"'
 	expect_eq "... out/fmt holds b.jpg only" "$(files_in "$DST/fmt" | tr '\n' ' ')$(hidden_in "$DST/fmt")" "b.jpg "
 }
@@ -94,7 +94,7 @@ t_rename_dir() {
 	setup "$desc" "$FIX/b.png" album/sub/four.png || return
 	before=$(cd "$DST/album" && find . -type f -printf '%P %i\n' | sort)
 	mv "$IN/album" "$IN/album-2024"
-	dexpect "$desc (4 thumbnails, 3 levels)" 20 eval 'tree_ok "$IN/album-2024" "$DST/album-2024" && gone "$DST/album"'
+	dexpect "$desc (4 thumbnails, 3 levels)" 10 eval 'tree_ok "$IN/album-2024" "$DST/album-2024" && gone "$DST/album"'
 	after=$(cd "$DST/album-2024" 2>/dev/null && find . -type f -printf '%P %i\n' | sort)
 	dexpect_eq "... the same files (names and inodes kept)" "$after" "$before"
 	put "$FIX/a.jpg" album-2024/sub/deep/new.jpg
@@ -104,7 +104,7 @@ t_rename_dir() {
 	# Move one folder into another, two levels down.
 	mkdir -p "$IN/archive/2024"
 	mv "$IN/album-2024/sub" "$IN/archive/2024/sub"
-	dexpect "mv of a folder into another folder in the tree moves its thumbnails" 20 \
+	dexpect "mv of a folder into another folder in the tree moves its thumbnails" 10 \
 		eval 'tree_ok "$IN/archive" "$DST/archive" && tree_ok "$IN/album-2024" "$DST/album-2024"'
 	put "$FIX/a.jpg" archive/2024/sub/deep/newer.jpg
 	dexpect "... and the moved folder is still watched" 1 \
@@ -116,14 +116,43 @@ t_move_out() {
 	setup "$desc" "$FIX/a.jpg" gone/f.jpg gone/stay.jpg gone/dir/g.jpg gone/dir/sub/h.jpg || return
 	mkdir -p "$D/outside"
 	mv "$IN/gone/f.jpg" "$D/outside/"
-	dexpect "$desc" 20 gone "$DST/gone/f.jpg"
+	dexpect "$desc" 10 gone "$DST/gone/f.jpg"
 	mv "$IN/gone/dir" "$D/outside/dir"
-	dexpect "mv of a folder out of the tree removes its thumbnails" 20 \
+	dexpect "mv of a folder out of the tree removes its thumbnails" 10 \
 		eval '[ -z "$(find "$DST/gone/dir" -type f 2>/dev/null)" ]'
 	expect_eq "... and nothing else: out/gone holds stay.jpg" "$(files_in "$DST/gone" | tr '\n' ' ')" "stay.jpg "
 	# Moved back in: thumbnailed again.
 	mv "$D/outside/dir" "$IN/gone/dir"
-	dexpect "... moved back in: thumbnailed again" 20 tree_ok "$IN/gone" "$DST/gone"
+	dexpect_tree "... moved back in: thumbnailed again" 10 "$IN/gone" "$DST/gone"
+}
+
+# Races: the file or folder changes name (or goes) before or while its
+# job runs.  The end state must still mirror the source tree, and no
+# failure may be recorded for a source that was merely renamed.
+t_races() {
+	local i n
+	mkimg "$FIX/big.jpg" 2000 1500 "[Q=95]"
+	mkdir -p "$IN/race/ren" "$IN/race/del" "$IN/race/dir" "$D/stage/burst/sub"
+	for i in 1 2 3 4 5 6; do
+		cp "$FIX/big.jpg" "$IN/race/ren/q$i.jpg"
+		mv "$IN/race/ren/q$i.jpg" "$IN/race/ren/r$i.jpg"
+	done
+	for i in 1 2 3 4; do
+		cp "$FIX/big.jpg" "$IN/race/del/del$i.jpg"
+		rm "$IN/race/del/del$i.jpg"
+	done
+	cp "$FIX/big.jpg" "$IN/race/del/keep.jpg"
+	for i in $(seq 1 30); do cp "$FIX/big.jpg" "$D/stage/burst/sub/b$i.jpg"; done
+	mv "$D/stage/burst" "$IN/race/dir/burst"
+	mv "$IN/race/dir/burst" "$IN/race/dir/burst-renamed"
+	dexpect_tree "files renamed right after being written: thumbnails under the new names only" 30 \
+		"$IN/race/ren" "$DST/race/ren"
+	dexpect_tree "files deleted right after being written: no thumbnail left" 30 \
+		"$IN/race/del" "$DST/race/del"
+	dexpect_tree "a folder of 30 renamed right after being moved in: thumbnails under the new name only" 30 \
+		"$IN/race/dir" "$DST/race/dir"
+	n=$(grep -rlF "$IN/race" "$D/state/failed" 2>/dev/null | wc -l)
+	dexpect_eq "... and no failure recorded for any of them" "$n" 0
 }
 
 t_no_mirror_deletes() {
@@ -162,6 +191,7 @@ t_rename_file
 t_rename_format
 t_rename_dir
 t_move_out
+t_races
 daemon_stop TERM
 dexpect_eq "SIGTERM: thumperd exits 0" "$DRC" 0
 t_no_mirror_deletes

@@ -411,6 +411,9 @@ daemon_start() {
 # daemon_reap SECONDS: waits up to SECONDS for the daemon to exit and sets
 # DRC to its exit status; when it does not exit it is killed and DRC=124.
 daemon_reap() {
+	_daemon_reap "$@" 2>/dev/null	# no "Killed" job notice on stderr
+}
+_daemon_reap() {
 	if wait_for "$1" eval '! pid_alive $DPID'; then
 		wait "$DPID" 2>/dev/null
 		DRC=$?
@@ -486,12 +489,16 @@ inode() { stat -c %i "$1" 2>/dev/null || echo missing; }
 # STATE/failed that mention the source PATH.
 failed_record() { grep -rlF -- "$2" "$1/failed" 2>/dev/null; }
 
+# The system python when there is one (a version manager's shim costs a
+# tenth of a second per call, and tree_check runs in polling loops).
+if [ -x /usr/bin/python3 ]; then TREE_PYTHON=/usr/bin/python3; else TREE_PYTHON=python3; fi
+
 # tree_check SRC DEST: compares the dest tree with the source tree the way
 # SPEC §4 maps it (auto format, one size, default filter).  Prints "ok",
 # or a one-line summary of what is missing, stale (mtime differs), extra
 # (thumbnail without a source) and temporary (hidden files in DEST).
 tree_check() {
-	python3 - "$1" "$2" <<'EOF'
+	"$TREE_PYTHON" - "$1" "$2" <<'EOF'
 import os, sys
 src, dest = sys.argv[1], sys.argv[2]
 IMG = {'jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'heic', 'avif'}
@@ -539,3 +546,113 @@ EOF
 
 # tree_ok SRC DEST: tree_check says ok.
 tree_ok() { [ "$(tree_check "$1" "$2")" = ok ]; }
+
+# ---------------------------------------------------------------- control socket
+#
+# A raw client of the control socket (SPEC §7) that does not need
+# thumperctl: one connection, one request, the reply read until the daemon
+# closes.  Exit status: 0 the daemon replied and closed (a reset after the
+# reply counts as closed), 3 cannot connect (the reason on stderr), 4 no
+# EOF within the timeout (what came is still printed), 5 reset before any
+# reply.
+
+: "${CTL_TIMEOUT:=10}"
+# The system python when there is one: a version manager's shim costs a
+# tenth of a second per call, and another uid may not be able to run it.
+if [ -z "${CTL_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then CTL_PYTHON=/usr/bin/python3; else CTL_PYTHON=python3; fi
+fi
+_CTL_PY='
+import os, socket, sys, time, codecs
+mode, path, data, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+req = os.fsencode(data)
+req = codecs.escape_decode(req)[0] if mode == "esc" else req + b"\n"
+end = time.monotonic() + limit
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+while True:
+    try:
+        s.settimeout(max(0.01, end - time.monotonic()))
+        s.connect(path)
+        break
+    except BlockingIOError:
+        if time.monotonic() > end:
+            sys.stderr.write("connect %s: backlog full\n" % path); sys.exit(3)
+        time.sleep(0.01)
+    except OSError as e:
+        sys.stderr.write("connect %s: %s\n" % (path, e)); sys.exit(3)
+try:
+    s.sendall(req)
+except OSError:
+    pass
+out, rc = b"", 0
+while True:
+    s.settimeout(max(0.01, end - time.monotonic()))
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        rc = 4; break
+    except ConnectionResetError:
+        rc = 0 if out else 5; break
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)
+sys.exit(rc)
+'
+
+# ctl_req SOCKET LINE: sends LINE and a newline (LINE taken byte for byte)
+# and prints the reply.
+ctl_req() { "$CTL_PYTHON" -c "$_CTL_PY" line "$1" "$2" "$CTL_TIMEOUT"; }
+
+# ctl_raw SOCKET BYTES: sends BYTES with Python escapes decoded ('\n',
+# '\r', '\x00'), and no newline of its own, and prints the reply.
+ctl_raw() { "$CTL_PYTHON" -c "$_CTL_PY" esc "$1" "$2" "$CTL_TIMEOUT"; }
+
+# ctl_to FILE SOCKET LINE: ctl_req with the reply in FILE; its exit status.
+ctl_to() { "$CTL_PYTHON" -c "$_CTL_PY" line "$2" "$3" "$CTL_TIMEOUT" >"$1"; }
+
+# ctl_req_as UID SOCKET LINE: ctl_req run as UID (group nogroup, no
+# supplementary groups) through setpriv.
+ctl_req_as() {
+	setpriv --reuid="$1" --regid=65534 --clear-groups \
+		"$CTL_PYTHON" -c "$_CTL_PY" line "$2" "$3" "$CTL_TIMEOUT"
+}
+
+# ctl_can_switch_uid: ctl_req_as can work here (root, setpriv).
+ctl_can_switch_uid() { [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; }
+
+# ctl_answers SOCKET: the daemon answers "version" on SOCKET.
+ctl_answers() { ctl_req "$1" version 2>/dev/null | grep -q '"version"'; }
+
+# jtrue FILE EXPR: the Python expression EXPR over the JSON document in
+# FILE (bound to j) is true; false also when FILE is not JSON.
+jtrue() {
+	"$CTL_PYTHON" -c '
+import json, sys
+try:
+    j = json.load(open(sys.argv[1], "rb"))
+    sys.exit(0 if eval(sys.argv[2]) else 1)
+except Exception:
+    sys.exit(1)' "$1" "$2"
+}
+
+# jget FILE EXPR: json_field through $CTL_PYTHON.
+jget() {
+	"$CTL_PYTHON" -c '
+import json, sys
+try:
+    j = json.load(open(sys.argv[1], "rb"))
+    print(eval(sys.argv[2]))
+except Exception as e:
+    print("invalid-json: %s: %s" % (type(e).__name__, e))' "$1" "$2"
+}
+
+# dexpect_tree DESC SECONDS SRC DEST: passes when tree_check SRC DEST says
+# ok within SECONDS; else fails with what is wrong.
+dexpect_tree() {
+	if wait_for "$2" tree_ok "$3" "$4"; then
+		pass "$1"
+	else
+		daemon_fail "$1" "after ${2}s: $(tree_check "$3" "$4")"
+	fi
+}

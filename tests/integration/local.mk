@@ -7,7 +7,13 @@ TESTS += \
 	%D%/batch_fresh.sh \
 	%D%/batch_failures.sh \
 	%D%/batch_workers.sh \
-	%D%/batch_photos.sh
+	%D%/batch_photos.sh \
+	%D%/daemon_ingest.sh \
+	%D%/daemon_moves.sh \
+	%D%/daemon_failures.sh \
+	%D%/daemon_restart.sh \
+	%D%/daemon_burst.sh \
+	%D%/ctl_client.sh
 EXTRA_DIST += \
 	%D%/lib.sh \
 	%D%/batch_cli.sh \
@@ -16,4 +22,28 @@ EXTRA_DIST += \
 	%D%/batch_fresh.sh \
 	%D%/batch_failures.sh \
 	%D%/batch_workers.sh \
-	%D%/batch_photos.sh
+	%D%/batch_photos.sh \
+	%D%/daemon_ingest.sh \
+	%D%/daemon_moves.sh \
+	%D%/daemon_failures.sh \
+	%D%/daemon_restart.sh \
+	%D%/daemon_burst.sh \
+	%D%/ctl_client.sh
+# the shipped units, judged by systemd-analyze (systemd/)
+TESTS += %D%/systemd_analyze.sh
+EXTRA_DIST += %D%/systemd_analyze.sh
+# The control socket (raw and through thumperctl), sd_notify and journald.
+TESTS += \
+	%D%/ctl_protocol.sh \
+	%D%/ctl_clients.sh \
+	%D%/ctl_socket.sh \
+	%D%/ctl_thumperctl.sh \
+	%D%/notify_systemd.sh \
+	%D%/journal_fields.sh
+EXTRA_DIST += \
+	%D%/ctl_protocol.sh \
+	%D%/ctl_clients.sh \
+	%D%/ctl_socket.sh \
+	%D%/ctl_thumperctl.sh \
+	%D%/notify_systemd.sh \
+	%D%/journal_fields.sh

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/landlock.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -122,9 +124,11 @@ start(struct ctx *c, const char *worker, unsigned nworkers, unsigned timeout_s,
 		.max_attempts = attempts,
 		.worker_max_jobs = max_jobs,
 		.setup = { .vips_threads = 1, .max_pixels = 100000000,
-			   .max_file_bytes = 512u << 20 },
+			   .max_file_bytes = 512u << 20, .nread = 1, .nwrite = 1 },
 	};
 
+	o.setup.read[0].data = o.setup.write[0].data = (const uint8_t *)tmpdir;
+	o.setup.read[0].len = o.setup.write[0].len = (uint32_t)strlen(tmpdir);
 	memset(c, 0, sizeof(*c));
 	ck_assert_int_eq(uv_loop_init(&c->loop), 0);
 	ck_assert_int_eq(pool_new(&c->loop, &o, done_cb, fatal_cb, c, &c->pool), 0);
@@ -152,7 +156,10 @@ submit(struct ctx *c, const char *src, int n)
 	char in[256], out[256];
 	struct proto_job j = { .noutputs = 1 };
 
-	snprintf(in, sizeof(in), "%s/%s", tmpdir, src);
+	if (src[0] == '/')
+		snprintf(in, sizeof(in), "%s", src);
+	else
+		snprintf(in, sizeof(in), "%s/%s", tmpdir, src);
 	snprintf(out, sizeof(out), "%s/out/%s.%d.jpg", tmpdir, src, n);
 	j.src.data = (const uint8_t *)in;
 	j.src.len = (uint32_t)strlen(in);
@@ -284,6 +291,31 @@ START_TEST(result_for_another_job_kills_the_worker)
 	ck_assert_int_eq(c.crashed, 1);
 	ck_assert_str_eq(c.last_reason, "worker sent a malformed RESULT");
 	stop(&c);
+}
+END_TEST
+
+START_TEST(worker_cannot_read_outside_its_roots)
+{
+	struct ctx c;
+	char outside[] = "/tmp/check_pool_outside.XXXXXX", img[256], cmd[600];
+
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0,
+		    LANDLOCK_CREATE_RULESET_VERSION) < 1)
+		return;		/* no Landlock in this kernel: nothing to prove */
+	ck_assert_ptr_nonnull(mkdtemp(outside));
+	snprintf(img, sizeof(img), "%s/small.jpg", outside);
+	snprintf(cmd, sizeof(cmd), "cp %s/small.jpg %s", tmpdir, img);
+	ck_assert_int_eq(system(cmd), 0);
+	start(&c, real_worker, 1, 60, 1, 0);
+	submit(&c, img, 0);
+	submit(&c, "small.jpg", 1);
+	want_done = 2;
+	ck_assert(run_until(&c, enough_done, 20000));
+	ck_assert_int_eq(c.failed, 1);
+	ck_assert_int_eq(c.ok, 1);
+	stop(&c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", outside);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -424,6 +456,7 @@ main(void)
 	tcase_add_test(tc, workers_are_recycled_after_max_jobs);
 	tcase_add_test(tc, paused_pool_starts_nothing_until_resumed);
 	tcase_add_test(tc, close_cancels_queued_jobs_exactly_once);
+	tcase_add_test(tc, worker_cannot_read_outside_its_roots);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

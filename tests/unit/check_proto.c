@@ -73,11 +73,19 @@ START_TEST(result_setup_hello_round_trip)
 {
 	struct proto_buf b = { 0 };
 	struct proto_result r = { 1, 4000, 3000, 123456, bytes("cannot decode") }, r2;
-	struct proto_setup s = { 2, 1, 0, 1, 1, 1024, 100000000, 512u << 20 }, s2;
+	struct proto_setup s = { .crop = 2, .keep_metadata = 1, .follow_symlinks = 1,
+				 .vips_threads = 1, .memory_mb = 1024,
+				 .max_pixels = 100000000,
+				 .max_file_bytes = 512u << 20 }, s2;
 	struct proto_hello hi = { 4242 }, hi2;
 	struct proto_hdr h;
 	size_t off = 0;
 
+	s.nread = 1;
+	s.read[0] = bytes("/srv/in coming");
+	s.nwrite = 2;
+	s.write[0] = bytes("/srv/thumbs");
+	s.write[1] = bytes("/srv/more\nthumbs");
 	ck_assert_int_eq(proto_encode_result(&b, 7, &r), 0);
 	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
 	ck_assert_int_eq(proto_encode_hello(&b, &hi), 0);
@@ -99,6 +107,11 @@ START_TEST(result_setup_hello_round_trip)
 	ck_assert_uint_eq(s2.memory_mb, 1024);
 	ck_assert_uint_eq(s2.max_pixels, 100000000);
 	ck_assert_uint_eq(s2.max_file_bytes, 512u << 20);
+	ck_assert_uint_eq(s2.nread, 1);
+	ck_assert_uint_eq(s2.read[0].len, strlen("/srv/in coming"));
+	ck_assert_mem_eq(s2.read[0].data, "/srv/in coming", s2.read[0].len);
+	ck_assert_uint_eq(s2.nwrite, 2);
+	ck_assert_mem_eq(s2.write[1].data, "/srv/more\nthumbs", s2.write[1].len);
 	off += PROTO_HDR_LEN + h.len;
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
@@ -202,6 +215,23 @@ START_TEST(garbage_never_decodes_past_its_buffer)
 }
 END_TEST
 
+START_TEST(setup_with_too_many_roots_is_refused)
+{
+	struct proto_buf b = { 0 };
+	struct proto_setup s;
+	/* nread = PROTO_MAX_ROOTS + 1 after the fixed fields */
+	uint8_t payload[32 + 4] = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	s.nwrite = PROTO_MAX_ROOTS + 1;
+	ck_assert_int_eq(proto_encode_setup(&b, &s), -EMSGSIZE);
+	ck_assert_uint_eq(b.len, 0);
+	payload[28] = PROTO_MAX_ROOTS + 1;
+	ck_assert_int_eq(proto_decode_setup(payload, sizeof(payload), &s), -EPROTO);
+	proto_buf_free(&b);
+}
+END_TEST
+
 START_TEST(oversized_job_is_not_encoded)
 {
 	struct proto_buf b = { 0 };
@@ -237,6 +267,7 @@ main(void)
 	tcase_add_test(tc, bad_counts_and_lengths_are_refused);
 	tcase_add_test(tc, garbage_never_decodes_past_its_buffer);
 	tcase_add_test(tc, oversized_job_is_not_encoded);
+	tcase_add_test(tc, setup_with_too_many_roots_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

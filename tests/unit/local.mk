@@ -42,6 +42,14 @@ TESTS += %D%/check_proto %D%/check_pool
 
 %C%_stub_worker_SOURCES = %D%/stub_worker.c pool/proto.c pool/proto.h
 
+# The JSON reader thumperctl renders daemon replies with.
+check_PROGRAMS += %D%/check_json
+TESTS += %D%/check_json
+
+%C%_check_json_SOURCES = %D%/check_json.c daemon/json.c daemon/json.h
+%C%_check_json_CFLAGS = $(unit_cflags)
+%C%_check_json_LDADD = $(CHECK_LIBS) -lm
+
 # The recursive watch against real inotify on temporary folders.
 check_PROGRAMS += %D%/check_watch
 TESTS += %D%/check_watch
@@ -50,4 +58,12 @@ TESTS += %D%/check_watch
 %C%_check_watch_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
 %C%_check_watch_LDADD = watch/libwatch.a lib/libthumper.a $(UV_LIBS) \
 	$(CHECK_LIBS)
+
+# The control request grammar (daemon/ctlreq.c).
+check_PROGRAMS += %D%/check_ctlreq
+TESTS += %D%/check_ctlreq
+
+%C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c daemon/ctlreq.c daemon/ctlreq.h
+%C%_check_ctlreq_CFLAGS = $(unit_cflags)
+%C%_check_ctlreq_LDADD = $(CHECK_LIBS)
 endif

@@ -1,0 +1,83 @@
+/*
+ * fuzz_ctlreq.c - the control request parser on arbitrary lines, and on
+ * each command word followed by arbitrary bytes (so every branch is
+ * reached without a seed corpus).  On success the request must make
+ * sense: PATH absolute, NUL-terminated inside the line, --force only for
+ * rescan, the privilege flag that of the command.
+ * fuzz-sources: daemon/ctlreq.c
+ */
+#include <config.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ctlreq.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const words[] = {
+	"status ", "failures ", "retry ", "pause ", "resume ", "rescan ",
+	"rescan --force ", "reload ", "metrics ", "version ",
+};
+
+static void
+one(const uint8_t *prefix, size_t plen, const uint8_t *data, size_t size)
+{
+	size_t len = plen + size;
+	char *line = malloc(len + 1), *orig = malloc(len + 1);
+	struct ctl_request req;
+	const char *err = NULL;
+	int rc;
+
+	if (line == NULL || orig == NULL)
+		goto out;
+	if (plen > 0)
+		memcpy(line, prefix, plen);
+	if (size > 0)
+		memcpy(line + plen, data, size);
+	memcpy(orig, line, len);
+	rc = ctl_parse(line, len, &req, &err);
+	if (rc != 0) {
+		if (rc != -1 || err == NULL || err[0] == '\0')
+			abort();
+		goto out;
+	}
+	if (len > CTL_LINE_MAX || memchr(orig, '\0', len) != NULL)
+		abort();
+	if (req.force && req.cmd != CTL_RESCAN)
+		abort();
+	if (req.privileged != (req.cmd == CTL_RETRY || req.cmd == CTL_PAUSE ||
+			       req.cmd == CTL_RESUME || req.cmd == CTL_RESCAN ||
+			       req.cmd == CTL_RELOAD))
+		abort();
+	if (req.path != NULL) {
+		size_t off = (size_t)(req.path - line);
+
+		if (req.cmd != CTL_RETRY && req.cmd != CTL_RESCAN)
+			abort();
+		if (req.path < line || off >= len || req.path[0] != '/')
+			abort();
+		/* The path is the rest of the input line, "\r" aside. */
+		if (memcmp(req.path, orig + off, strlen(req.path)) != 0 ||
+		    (off + strlen(req.path) != len &&
+		     !(off + strlen(req.path) == len - 1 && orig[len - 1] == '\r')))
+			abort();
+	}
+out:
+	free(line);
+	free(orig);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	one(NULL, 0, data, size);
+	if (size > 0) {
+		const char *w = words[data[0] % (sizeof(words) / sizeof(words[0]))];
+
+		one((const uint8_t *)w, strlen(w), data + 1, size - 1);
+	}
+	return 0;
+}
