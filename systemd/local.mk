@@ -45,6 +45,6 @@ EXTRA_DIST += tests/systemd/boot.sh
 # distcheck installs under a temporary prefix: the unit folders must go
 # there too rather than to the pkg-config paths under /lib.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
-	systemdsystemunitdir='$$dc_install_base/lib/systemd/system' \
-	sysusersdir='$$dc_install_base/lib/sysusers.d' \
-	tmpfilesdir='$$dc_install_base/lib/tmpfiles.d'
+	systemdsystemunitdir=$$dc_install_base/lib/systemd/system \
+	sysusersdir=$$dc_install_base/lib/sysusers.d \
+	tmpfilesdir=$$dc_install_base/lib/tmpfiles.d

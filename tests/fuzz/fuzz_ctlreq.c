@@ -2,8 +2,8 @@
  * fuzz_ctlreq.c - the control request parser on arbitrary lines, and on
  * each command word followed by arbitrary bytes (so every branch is
  * reached without a seed corpus).  On success the request must make
- * sense: PATH absolute, NUL-terminated inside the line, --force only for
- * rescan, the privilege flag that of the command.
+ * sense: PATH absolute and normalised, NUL-terminated inside the line,
+ * --force only for rescan, the privilege flag that of the command.
  * fuzz-sources: daemon/ctlreq.c
  */
 #include <config.h>
@@ -59,10 +59,16 @@ one(const uint8_t *prefix, size_t plen, const uint8_t *data, size_t size)
 			abort();
 		if (req.path < line || off >= len || req.path[0] != '/')
 			abort();
-		/* The path is the rest of the input line, "\r" aside. */
-		if (memcmp(req.path, orig + off, strlen(req.path)) != 0 ||
-		    (off + strlen(req.path) != len &&
-		     !(off + strlen(req.path) == len - 1 && orig[len - 1] == '\r')))
+		/* The path comes out normalised: no empty, "." or ".."
+		 * component, no trailing slash but for "/" itself. */
+		size_t plen2 = strlen(req.path);
+
+		if (strstr(req.path, "//") != NULL ||
+		    (plen2 > 1 && req.path[plen2 - 1] == '/') ||
+		    strstr(req.path, "/./") != NULL ||
+		    strstr(req.path, "/../") != NULL ||
+		    (plen2 >= 2 && strcmp(req.path + plen2 - 2, "/.") == 0) ||
+		    (plen2 >= 3 && strcmp(req.path + plen2 - 3, "/..") == 0))
 			abort();
 	}
 out:

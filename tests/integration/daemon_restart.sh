@@ -24,11 +24,15 @@ dead_pid() {
 	echo "$p"
 }
 
-# workers_gone PIDS...: none of them is alive.
+# workers_gone PIDS...: none of them is alive (those that are gone are
+# no longer tracked for the EXIT trap: their pids may be reused).
 workers_gone() {
 	local w
 	for w in "$@"; do
 		pid_alive "$w" && return 1
+	done
+	for w in "$@"; do
+		bg_untrack "$w"
 	done
 	return 0
 }
