@@ -26,6 +26,7 @@
 #include "daemon/escape.h"
 #include "daemon/outputs.h"
 #include "daemon/tmpclean.h"
+#include "lib/fsutil.h"
 #include "pool/pool.h"
 #include "watch/walk.h"
 
@@ -281,26 +282,6 @@ print_json(const struct batch *b, double el)
 	       b->nfailures < b->failed ? "true" : "false");
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -errno : 0;
-}
-
 static bool
 inside(const char *dir, const char *path)
 {
@@ -389,7 +370,7 @@ setup_paths(struct batch *b)
 			"could overwrite sources\n", b->src, b->dest);
 		return -1;
 	}
-	if ((rc = mkdir_p(b->dest)) != 0) {
+	if ((rc = fsutil_mkdir_p(b->dest)) != 0) {
 		fprintf(stderr, "thumper: cannot create %s: %s\n", b->dest,
 			strerror(-rc));
 		return -1;
@@ -413,22 +394,10 @@ start(struct batch *b)
 	struct pool_options po = {
 		.worker_path = worker,
 		.workers = b->jobs,
-		.job_timeout_s = s->limits.job_timeout,
-		.max_attempts = s->limits.max_attempts,
-		.worker_max_jobs = s->limits.worker_max_jobs,
-		.setup = {
-			.crop = (uint8_t)s->crop,
-			.keep_metadata = s->keep_metadata,
-			.untrusted_loaders = s->limits.untrusted_loaders,
-			.follow_symlinks = s->filter.follow_symlinks,
-			.vips_threads = s->limits.vips_threads,
-			.memory_mb = s->limits.worker_memory_mb,
-			.max_pixels = s->limits.max_pixels,
-			.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20,
-		},
 	};
 	int rc;
 
+	outputs_pool_options(&po, s);
 	po.setup.nread = po.setup.nwrite = 1;
 	po.setup.read[0].data = (const uint8_t *)b->src;
 	po.setup.read[0].len = (uint32_t)strlen(b->src);

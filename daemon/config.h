@@ -63,6 +63,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errsz);
 int config_load_string(struct config *c, const char *text, const char *name,
 		       char *err, size_t errsz);
 
+/* The name of a log level ("debug" .. "err"). */
+const char *config_log_level_name(int level);
+
 /* Writes the effective settings to F in libconfig syntax (thumperd -t). */
 void config_print(const struct config *c, FILE *f);
 

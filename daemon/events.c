@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/outputs.h"
+#include "lib/fsutil.h"
 #include "lib/tpath.h"
 
 struct rmtree {
@@ -138,26 +139,6 @@ remove_thumb_dirs(struct daemon *d, int root, const char *rel)
 	}
 }
 
-static int
-mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 /* Renames OLD's thumbnails to NEW's.  True if every one was renamed. */
 static bool
 rename_thumbs(struct daemon *d, int old_root, const char *old_rel, int root,
@@ -170,7 +151,7 @@ rename_thumbs(struct daemon *d, int old_root, const char *old_rel, int root,
 	for (size_t i = 0; i < s->nsizes; i++) {
 		if (outputs_path(from, s, d->roots[old_root].cfg->dest, old_rel, i) < 0 ||
 		    outputs_path(to, s, d->roots[root].cfg->dest, rel, i) < 0 ||
-		    mkdir_parents(to) != 0 || rename(from, to) != 0) {
+		    fsutil_mkdir_parent(to) != 0 || rename(from, to) != 0) {
 			all = false;
 			continue;
 		}
@@ -241,7 +222,7 @@ dir_moved(struct daemon *d, const struct watch_event *ev)
 		    snprintf(to, sizeof(to), "%s/%s%s%s", nd, sd ? sd : "",
 			     sd ? "/" : "", ev->path) >= (int)sizeof(to))
 			continue;
-		if (mkdir_parents(to) == 0 && rename(from, to) == 0)
+		if (fsutil_mkdir_parent(to) == 0 && rename(from, to) == 0)
 			log_debug("renamed %s to %s", from, to);
 	}
 	/* Whatever was queued under the old name is found again here. */

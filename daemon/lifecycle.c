@@ -30,6 +30,7 @@
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/outputs.h"
 
 #define NO_SPACE_RESCAN_S 60
 #define DRAIN_MAX_MS 30000
@@ -137,22 +138,10 @@ start_parts(struct daemon *d)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct pool_options po = {
 		.worker_path = worker,
-		.job_timeout_s = s->limits.job_timeout,
-		.max_attempts = s->limits.max_attempts,
-		.worker_max_jobs = s->limits.worker_max_jobs,
-		.setup = {
-			.crop = (uint8_t)s->crop,
-			.keep_metadata = s->keep_metadata,
-			.untrusted_loaders = s->limits.untrusted_loaders,
-			.follow_symlinks = s->filter.follow_symlinks,
-			.vips_threads = s->limits.vips_threads,
-			.memory_mb = s->limits.worker_memory_mb,
-			.max_pixels = s->limits.max_pixels,
-			.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20,
-		},
 	};
 	int rc;
 
+	outputs_pool_options(&po, s);
 	d->workers = cfg->workers ? cfg->workers : (ncpu > 0 ? (unsigned)ncpu : 1);
 	po.workers = d->workers;
 	if (cfg->nroots > PROTO_MAX_ROOTS) {

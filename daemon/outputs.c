@@ -71,3 +71,19 @@ outputs_fresh(const struct outputs *o, const struct stat *st)
 	}
 	return true;
 }
+
+void
+outputs_pool_options(struct pool_options *po, const struct settings *s)
+{
+	po->job_timeout_s = s->limits.job_timeout;
+	po->max_attempts = s->limits.max_attempts;
+	po->worker_max_jobs = s->limits.worker_max_jobs;
+	po->setup.crop = (uint8_t)s->crop;
+	po->setup.keep_metadata = s->keep_metadata;
+	po->setup.untrusted_loaders = s->limits.untrusted_loaders;
+	po->setup.follow_symlinks = s->filter.follow_symlinks;
+	po->setup.vips_threads = s->limits.vips_threads;
+	po->setup.memory_mb = s->limits.worker_memory_mb;
+	po->setup.max_pixels = s->limits.max_pixels;
+	po->setup.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20;
+}

@@ -1,8 +1,9 @@
 /*
- * outputs.h - a source's job: its thumbnails' paths, formats and boxes.
+ * outputs.h - a source's job: its thumbnails' paths, formats and boxes,
+ * and the worker settings they are made with.
  *
- * Shared by the batch front end and thumperd so both name and size
- * thumbnails the same way (SPEC §4).
+ * Shared by the batch front end and thumperd so both name, size and
+ * encode thumbnails the same way (SPEC §4).
  */
 #ifndef THUMPER_OUTPUTS_H
 #define THUMPER_OUTPUTS_H
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "lib/settings.h"
+#include "pool/pool.h"
 #include "pool/proto.h"
 
 struct outputs {
@@ -37,5 +39,11 @@ int outputs_path(char *out, const struct settings *s, const char *dest_root,
 
 /* True when every thumbnail in O exists with exactly the mtime in ST. */
 bool outputs_fresh(const struct outputs *o, const struct stat *st);
+
+/*
+ * Fills the pool's limits and the workers' SETUP from S (not the worker
+ * path, the worker count or the roots).
+ */
+void outputs_pool_options(struct pool_options *po, const struct settings *s);
 
 #endif

@@ -10,4 +10,4 @@ thumper_worker_SOURCES = pool/worker.c pool/thumb.c pool/thumb.h pool/tempname.c
 	pool/sandbox.c pool/sandbox.h \
 	pool/proto.c pool/proto.h
 thumper_worker_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
-thumper_worker_LDADD = $(VIPS_LIBS)
+thumper_worker_LDADD = lib/libthumper.a $(VIPS_LIBS)

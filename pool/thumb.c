@@ -27,6 +27,7 @@
 
 #include <vips/vips.h>
 
+#include "lib/fsutil.h"
 #include "pool/thumb.h"
 
 /*
@@ -112,42 +113,6 @@ set_vips_reason(struct thumb_result *res, const char *what)
 	msg[n] = '\0';
 	set_reason(res, THUMB_ERR_SOURCE, "%s: %s", what,
 		   n > 0 ? msg : "unknown libvips error");
-}
-
-/* mkdir -p of the folder PATH.  Returns 0 or -errno. */
-static int
-mkdir_p(char *path)
-{
-	char *slash;
-	int rc;
-
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL ||
-	    slash == path)
-		return -errno;
-	*slash = '\0';
-	rc = mkdir_p(path);
-	*slash = '/';
-	if (rc != 0)
-		return rc;
-	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
-}
-
-/* Ensures the folder of PATH exists.  Returns 0 or -errno. */
-static int
-make_parent_dirs(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL || slash == path)
-		return 0;
-	if ((size_t)(slash - path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, slash - path);
-	dir[slash - path] = '\0';
-	return mkdir_p(dir);
 }
 
 static int
@@ -242,7 +207,7 @@ write_atomic(const char *path, const void *buf, size_t len,
 
 	if (thumb_temp_name(tmp, sizeof(tmp), path, getpid()) < 0)
 		return -ENAMETOOLONG;
-	if ((rc = make_parent_dirs(path)) != 0)
+	if ((rc = fsutil_mkdir_parent(path)) != 0)
 		return rc;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		  0644);

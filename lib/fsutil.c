@@ -1,0 +1,62 @@
+/*
+ * fsutil.c - mkdir -p (see fsutil.h).
+ *
+ * The common case is a folder that already exists, so the whole path is
+ * tried first and the parents only when that fails with ENOENT.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/fsutil.h"
+
+static int
+mkdir_p(char *dir)
+{
+	char *slash;
+	int rc;
+
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || (slash = strrchr(dir, '/')) == NULL ||
+	    slash == dir)
+		return -errno;
+	*slash = '\0';
+	rc = mkdir_p(dir);
+	*slash = '/';
+	if (rc != 0)
+		return rc;
+	return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+int
+fsutil_mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	return mkdir_p(buf);
+}
+
+int
+fsutil_mkdir_parent(const char *path)
+{
+	char buf[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return 0;
+	if ((size_t)(slash - path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, slash - path);
+	buf[slash - path] = '\0';
+	return mkdir_p(buf);
+}
