@@ -83,7 +83,8 @@ struct daemon {
 	void (*parts_stopped)(struct daemon *d);
 	int exit_code;
 	uint64_t started_ms;
-	unsigned long ticks;		/* of tick_timer, one a second */
+	unsigned long ticks;		/* busy seconds, for STATUS= */
+	bool was_busy;
 	uint64_t hold_until_ms;		/* no dispatch before (dest trouble) */
 	unsigned hold_backoff_ms;
 	char dest_error[256];

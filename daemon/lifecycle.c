@@ -78,6 +78,7 @@ tick_cb(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 	uint64_t now = daemon_now_ms(d);
+	bool busy;
 
 	if (d->pool == NULL)
 		return;		/* between the parts of a reload */
@@ -105,9 +106,10 @@ tick_cb(uv_timer_t *t)
 			scan_add_root(d, (int)i, false);
 		}
 	}
-	if (++d->ticks % STATUS_EVERY_S == 0 &&
-	    (d->scan_task || pool_busy(d->pool) > 0 || queue_waiting(d->queue)))
+	busy = d->scan_task || pool_busy(d->pool) > 0 || queue_waiting(d->queue);
+	if ((busy && ++d->ticks % STATUS_EVERY_S == 0) || (d->was_busy && !busy))
 		notify_status(d);
+	d->was_busy = busy;
 	daemon_dispatch(d);
 }
 

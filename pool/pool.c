@@ -432,7 +432,7 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
 	struct job *j = w->job;
 	bool at_start = w->state == W_STARTING;
 	bool asked = w->state == W_RETIRING && w->death == NULL;
-	char why[256];
+	char why[256], scratch[PATH_MAX];
 
 	describe_exit(why, sizeof(why), w, status, sig, p->opt.job_timeout_s);
 	w->state = W_EXITED;
@@ -443,6 +443,8 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
 	uv_close((uv_handle_t *)&w->proc, worker_handle_closed_cb);
 	worker_close_pipe(w);
 
+	if (thumb_scratch_name(scratch, sizeof(scratch), w->pid) > 0)
+		rmdir(scratch);		/* the worker's, empty: see worker.c */
 	if (j != NULL) {
 		p->nbusy--;
 		remove_temps(j, w->pid);

@@ -1,5 +1,6 @@
 /*
- * tempname.c - the name of a worker's temporary file (see thumb.h).
+ * tempname.c - the names of a worker's temporary file and scratch folder
+ * (see thumb.h).
  *
  * Kept apart from the engine so the pool, which must not link libvips,
  * can find and remove what a dead worker left behind.
@@ -8,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pool/thumb.h"
@@ -24,5 +26,17 @@ thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid)
 			     (long)pid);
 	else
 		n = snprintf(out, outsz, ".thumper-%ld.tmp", (long)pid);
+	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
+}
+
+int
+thumb_scratch_name(char *out, size_t outsz, pid_t pid)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	n = snprintf(out, outsz, "%s/thumper-worker-%ld", tmp, (long)pid);
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
 }

@@ -80,4 +80,10 @@ enum thumb_status thumb_make(const struct thumb_config *cfg, const char *src,
  */
 int thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid);
 
+/*
+ * The scratch folder of the worker with PID (for liborc's code, see
+ * worker.c): under $TMPDIR or /tmp.  Returns its length or -ENAMETOOLONG.
+ */
+int thumb_scratch_name(char *out, size_t outsz, pid_t pid);
+
 #endif

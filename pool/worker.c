@@ -3,8 +3,9 @@
  *
  * Started by the pool with its frame pipe on fd 3.  It reads one SETUP
  * frame, limits itself (no new privileges, address space), starts
- * libvips, locks itself into the source and dest folders (Landlock: after
- * libvips has loaded its modules), answers HELLO, then serves one
+ * libvips, locks itself into the source and dest folders and its own
+ * scratch folder (Landlock: after libvips has loaded its modules),
+ * answers HELLO, then serves one
  * JOB frame at a time with one RESULT frame, synchronously.  It exits on
  * EOF of the pipe, when the parent dies (PR_SET_PDEATHSIG), and on any
  * frame it cannot make sense of: a malformed frame is fatal for the peer
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,19 +138,42 @@ dup_bytes(struct proto_bytes b)
 	return s;
 }
 
-/* From here on the worker reads only sources and writes only dests. */
+/*
+ * liborc, libvips' SIMD code generator, maps the code it compiles from a
+ * file it creates and unlinks at once in $XDG_RUNTIME_DIR (then $HOME,
+ * $TMPDIR, /tmp); without one it needs memory both writable and
+ * executable, which a hardened service forbids.  Each worker gets its
+ * own empty folder for that, inside its sandbox, named by its pid so the
+ * pool can remove it when the worker dies.
+ */
+static char scratch[PATH_MAX];
+
+static void
+make_scratch(void)
+{
+	if (thumb_scratch_name(scratch, sizeof(scratch), getpid()) < 0 ||
+	    (mkdir(scratch, 0700) != 0 && errno != EEXIST))
+		die("cannot create %s: %s", scratch, strerror(errno));
+	setenv("XDG_RUNTIME_DIR", scratch, 1);
+}
+
+/*
+ * From here on the worker reads only sources and writes only dests (and
+ * its scratch folder).
+ */
 static void
 sandbox(const struct proto_setup *s)
 {
-	char *read[PROTO_MAX_ROOTS], *write[PROTO_MAX_ROOTS];
+	char *read[PROTO_MAX_ROOTS], *write[PROTO_MAX_ROOTS + 1];
 	char err[512];
 
 	for (uint32_t i = 0; i < s->nread; i++)
 		read[i] = dup_bytes(s->read[i]);
 	for (uint32_t i = 0; i < s->nwrite; i++)
 		write[i] = dup_bytes(s->write[i]);
+	write[s->nwrite] = scratch;
 	if (sandbox_paths((const char *const *)read, s->nread,
-			  (const char *const *)write, s->nwrite, err,
+			  (const char *const *)write, s->nwrite + 1, err,
 			  sizeof(err)) < 0)
 		die("%s", err);
 	for (uint32_t i = 0; i < s->nread; i++)
@@ -250,6 +276,7 @@ main(int argc, char **argv)
 	    proto_decode_setup(payload, h.len, &setup) != 0)
 		die("the first frame from the pool is not a valid SETUP");
 	confine(&setup);
+	make_scratch();
 	cfg.crop = setup.crop;
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
@@ -274,5 +301,6 @@ main(int argc, char **argv)
 	proto_buf_free(&out);
 	free(payload);
 	thumb_shutdown();
+	rmdir(scratch);
 	return 0;
 }

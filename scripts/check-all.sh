@@ -5,7 +5,9 @@
 #   2. builds with -Werror and runs `make check`,
 #   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs `make check` under them,
-#   4. runs every fuzz target for FUZZ_SECONDS (default 20) each,
+#   4. boots a debootstrapped Debian with systemd-nspawn and proves the
+#      installed, hardened thumperd.service works (make check-systemd),
+#   5. runs every fuzz target for FUZZ_SECONDS (default 20) each,
 # and ends with one line "N passed, N failed".  Build trees go to
 # $BUILD_ROOT (default ./_check).  Exit status 0 only if nothing failed.
 set -u
@@ -53,6 +55,10 @@ san="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	build_and_check sanitize CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"
 
+step "systemd boot test (make check-systemd)"
+systemd_out=$root/systemd.tap
+(cd "$root/plain" && make check-systemd) | tee "$systemd_out"
+
 step "fuzz (${FUZZ_SECONDS:-20} s per target)"
 fuzz_out=$root/fuzz.tap
 mkdir -p "$root"
@@ -60,8 +66,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz "$top/tests/fuzz/run.sh" |
 
 passed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(PASS\|XFAIL\|SKIP\)')
 failed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(FAIL\|ERROR\|XPASS\)')
-passed=$((passed + $(grep -c '^ok ' "$fuzz_out")))
-failed=$((failed + $(grep -c '^not ok ' "$fuzz_out") + ${#failed_steps[@]}))
+passed=$((passed + $(cat "$fuzz_out" "$systemd_out" | grep -c '^ok ')))
+failed=$((failed + $(cat "$fuzz_out" "$systemd_out" | grep -c '^not ok ') + ${#failed_steps[@]}))
 for s in "${failed_steps[@]}"; do echo "FAILED: $s"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

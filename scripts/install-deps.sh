@@ -12,6 +12,8 @@ build="build-essential autoconf automake libtool pkg-config
 # vips CLI makes test images; mate-backgrounds gives real photographs.
 tests="libvips-tools mate-backgrounds rsync tar coreutils findutils procps
   python3 clang libclang-rt-14-dev"
+# make check-systemd: a debootstrapped Debian booted with systemd-nspawn
+systemd_tests="systemd debootstrap systemd-container strace"
 # the corpus of ../shared/corpus/make-corpus.sh and the original program
 bench="plasma-workspace-wallpapers gnome-backgrounds python3-pil hyperfine
   time valgrind"
@@ -20,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it calls apt-get install)" >&2
 	exit 2
 fi
-pkgs="$build $tests"
+pkgs="$build $tests $systemd_tests"
 [ "${1:-}" = bench ] && pkgs="$pkgs $bench"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q

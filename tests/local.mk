@@ -13,3 +13,4 @@ include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/fuzz/local.mk
 include tests/bench/local.mk
+include tests/bench/daemon.mk
