@@ -7,7 +7,8 @@
  * worker pool, and a progress timer.  A source whose thumbnails all exist
  * with its exact mtime is up to date and never reaches the pool.  The run
  * ends when the walk is over and the pool is empty; every handle is then
- * closed and the loop is closed before exit.
+ * closed and the loop is closed before batch_run() returns, so a
+ * process can run one batch after another (thumper bench does).
  */
 #include <config.h>
 
@@ -35,14 +36,9 @@
 #define MAX_CHANGED_REDO 3
 #define JSON_FAILURES_MAX 10000
 
-struct failure {
-	struct failure *next;
-	char *src;
-	char *reason;
-};
-
 struct batch {
-	struct batch_opts *o;
+	const struct batch_opts *o;
+	const char *src_arg, *dest_arg;	/* as the user spelt them */
 	uv_loop_t loop;
 	uv_idle_t pump;
 	uv_timer_t progress;
@@ -59,7 +55,8 @@ struct batch {
 	int exit_code;
 	uint64_t started;
 	unsigned long done, skipped, failed;
-	struct failure *failures, **failures_tail;
+	uint64_t pixels;
+	struct batch_failure *failures, **failures_tail;
 	unsigned long nfailures;
 };
 
@@ -73,12 +70,14 @@ static void
 report_failure(struct batch *b, const char *rel, const char *reason)
 {
 	b->failed++;
-	fprintf(stderr, "%sthumper: failed: %s/", b->show_progress ? "\r\033[K" : "",
-		b->src);
-	escape_text(stderr, rel);
-	fprintf(stderr, ": %s\n", reason);
+	if (!b->o->quiet) {
+		fprintf(stderr, "%sthumper: failed: %s/",
+			b->show_progress ? "\r\033[K" : "", b->src);
+		escape_text(stderr, rel);
+		fprintf(stderr, ": %s\n", reason);
+	}
 	if (b->o->json && b->nfailures < JSON_FAILURES_MAX) {
-		struct failure *f = calloc(1, sizeof(*f));
+		struct batch_failure *f = calloc(1, sizeof(*f));
 		char path[PATH_MAX + 2];
 
 		snprintf(path, sizeof(path), "%s/%s", b->src, rel);
@@ -173,6 +172,7 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 	switch (r->status) {
 	case POOL_OK:
 		b->done++;
+		b->pixels += (uint64_t)r->src_width * r->src_height;
 		break;
 	case POOL_CHANGED:
 		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {
@@ -262,8 +262,10 @@ signal_cb(uv_signal_t *h, int sig)
 }
 
 static void
-print_json(const struct batch *b, double el)
+print_json(const struct batch_summary *b)
 {
+	double el = b->elapsed_s;
+
 	printf("{\"source\": ");
 	escape_json(stdout, b->src);
 	printf(", \"dest\": ");
@@ -271,7 +273,7 @@ print_json(const struct batch *b, double el)
 	printf(", \"done\": %lu, \"skipped\": %lu, \"failed\": %lu, "
 	       "\"elapsed_s\": %.3f, \"rate\": %.2f, \"failures\": [",
 	       b->done, b->skipped, b->failed, el, el > 0 ? b->done / el : 0.0);
-	for (const struct failure *f = b->failures; f; f = f->next) {
+	for (const struct batch_failure *f = b->failures; f; f = f->next) {
 		printf("%s{\"source\": ", f == b->failures ? "" : ", ");
 		escape_json(stdout, f->src);
 		printf(", \"reason\": ");
@@ -346,16 +348,16 @@ setup_paths(struct batch *b)
 	struct stat st;
 	int rc;
 
-	if (realpath(b->o->src, b->src) == NULL || stat(b->src, &st) != 0) {
-		fprintf(stderr, "thumper: %s: %s\n", b->o->src, strerror(errno));
+	if (realpath(b->src_arg, b->src) == NULL || stat(b->src, &st) != 0) {
+		fprintf(stderr, "thumper: %s: %s\n", b->src_arg, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "thumper: %s: not a directory\n", b->o->src);
+		fprintf(stderr, "thumper: %s: not a directory\n", b->src_arg);
 		return -1;
 	}
-	if ((rc = resolve_future(b->o->dest, b->dest)) != 0) {
-		fprintf(stderr, "thumper: %s: %s\n", b->o->dest,
+	if ((rc = resolve_future(b->dest_arg, b->dest)) != 0) {
+		fprintf(stderr, "thumper: %s: %s\n", b->dest_arg,
 			rc == -EINVAL ? "'..' after a folder that does not exist yet"
 				      : strerror(-rc));
 		return -1;
@@ -376,7 +378,7 @@ setup_paths(struct batch *b)
 		return -1;
 	}
 	if (stat(b->dest, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "thumper: %s: not a directory\n", b->o->dest);
+		fprintf(stderr, "thumper: %s: not a directory\n", b->dest_arg);
 		return -1;
 	}
 	if (tmpclean_tree(b->dest) < 0) {
@@ -429,28 +431,77 @@ start(struct batch *b)
 	return 0;
 }
 
-static void
-free_failures(struct batch *b)
+void
+batch_summary_free(struct batch_summary *s)
 {
-	struct failure *f, *next;
+	struct batch_failure *f, *next;
 
-	for (f = b->failures; f; f = next) {
+	for (f = s->failures; f; f = next) {
 		next = f->next;
 		free(f->src);
 		free(f->reason);
 		free(f);
 	}
+	s->failures = NULL;
+	s->nfailures = 0;
+}
+
+int
+batch_run(const struct batch_opts *o, const char *src, const char *dest,
+	  unsigned jobs, struct batch_summary *out)
+{
+	struct batch b = { 0 };
+	long ncpu;
+
+	memset(out, 0, sizeof(*out));
+	b.o = o;
+	b.src_arg = src;
+	b.dest_arg = dest;
+	b.failures_tail = &b.failures;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	b.jobs = jobs ? jobs : (ncpu > 0 ? (unsigned)ncpu : 1);
+	b.show_progress = o->progress == PROGRESS_AUTO ? isatty(STDERR_FILENO)
+						       : o->progress == PROGRESS_ON;
+	if (setup_paths(&b) != 0 || uv_loop_init(&b.loop) != 0)
+		return 2;
+	b.started = uv_hrtime();
+	if (start(&b) != 0) {
+		b.exit_code = 2;
+		if (b.pool)
+			pool_close(b.pool, 0, NULL);
+	}
+	uv_run(&b.loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&b.loop) != 0)
+		fprintf(stderr, "thumper: internal error: handles left open\n");
+	walk_close(b.walk);
+
+	out->elapsed_s = elapsed_s(&b);
+	if (b.show_progress)
+		fputs("\r\033[K", stderr);
+	out->ran = true;
+	memcpy(out->src, b.src, sizeof(out->src));
+	memcpy(out->dest, b.dest, sizeof(out->dest));
+	out->done = b.done;
+	out->skipped = b.skipped;
+	out->failed = b.failed;
+	out->pixels = b.pixels;
+	out->failures = b.failures;
+	out->nfailures = b.nfailures;
+	if (b.exit_code != 0)
+		return b.exit_code;
+	return b.failed > 0 ? 1 : 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct batch_opts o;
-	struct batch b = { 0 };
+	struct batch_summary sum;
 	char err[1024];
-	double el;
-	long ncpu;
+	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return bench_main(argc - 1, argv + 1);
 	switch (batch_parse_args(argc, argv, &o, err, sizeof(err))) {
 	case BATCH_HELP:
 		batch_usage(stdout);
@@ -468,39 +519,15 @@ main(int argc, char **argv)
 	case BATCH_RUN:
 		break;
 	}
-	b.o = &o;
-	b.failures_tail = &b.failures;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	b.jobs = o.jobs ? o.jobs : (ncpu > 0 ? (unsigned)ncpu : 1);
-	b.show_progress = o.progress == PROGRESS_AUTO ? isatty(STDERR_FILENO)
-						      : o.progress == PROGRESS_ON;
-	if (setup_paths(&b) != 0 || uv_loop_init(&b.loop) != 0) {
-		batch_opts_free(&o);
-		return 2;
-	}
-	b.started = uv_hrtime();
-	if (start(&b) != 0) {
-		b.exit_code = 2;
-		if (b.pool)
-			pool_close(b.pool, 0, NULL);
-	}
-	uv_run(&b.loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&b.loop) != 0)
-		fprintf(stderr, "thumper: internal error: handles left open\n");
-	walk_close(b.walk);
-
-	el = elapsed_s(&b);
-	if (b.show_progress)
-		fputs("\r\033[K", stderr);
-	if (o.json)
-		print_json(&b, el);
-	else
+	rc = batch_run(&o, o.src, o.dest, o.jobs, &sum);
+	if (sum.ran && o.json)
+		print_json(&sum);
+	else if (sum.ran)
 		fprintf(stderr, "thumper: %lu done, %lu skipped, %lu failed in "
-			"%.2f s (%.1f images/s)\n", b.done, b.skipped, b.failed,
-			el, el > 0 ? b.done / el : 0.0);
-	free_failures(&b);
+			"%.2f s (%.1f images/s)\n", sum.done, sum.skipped,
+			sum.failed, sum.elapsed_s,
+			sum.elapsed_s > 0 ? sum.done / sum.elapsed_s : 0.0);
+	batch_summary_free(&sum);
 	batch_opts_free(&o);
-	if (b.exit_code != 0)
-		return b.exit_code;
-	return b.failed > 0 ? 1 : 0;
+	return rc;
 }

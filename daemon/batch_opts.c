@@ -1,5 +1,10 @@
 /*
- * batch_opts.c - command-line parsing for `thumper SRC DEST` (batch.h).
+ * batch_opts.c - command-line parsing for `thumper SRC DEST` and
+ * `thumper bench SRC` (batch.h).
+ *
+ * One parser serves both: the bench takes the batch's thumbnail options,
+ * reads -j as a range of worker counts, adds --plot and --runs, and takes
+ * one folder instead of two.
  */
 #include <config.h>
 
@@ -9,25 +14,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/batch.h"
 #include "daemon/config.h"
 
-enum { OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON };
+enum {
+	OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON,
+	OPT_PLOT, OPT_RUNS,
+};
 
-static const struct option long_opts[] = {
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "size", required_argument, NULL, 's' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "quality", required_argument, NULL, 'q' },
-	{ "crop", required_argument, NULL, OPT_CROP },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "config", required_argument, NULL, 'c' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+#define JOBS_MAX 1024
+#define RUNS_MAX 100
+
+#define COMMON_OPTS \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "size", required_argument, NULL, 's' }, \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "quality", required_argument, NULL, 'q' }, \
+	{ "crop", required_argument, NULL, OPT_CROP }, \
+	{ "force", no_argument, NULL, OPT_FORCE }, \
+	{ "progress", no_argument, NULL, OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS }, \
+	{ "json", no_argument, NULL, OPT_JSON }, \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+static const struct option batch_long_opts[] = {
+	COMMON_OPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option bench_long_opts[] = {
+	COMMON_OPTS,
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "runs", required_argument, NULL, OPT_RUNS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,7 +73,39 @@ batch_usage(FILE *f)
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
 	      "\n"
-	      "Exit status: 0 all done, 1 some images failed, 2 usage or setup error.\n",
+	      "Exit status: 0 all done, 1 some images failed, 2 usage or setup error.\n"
+	      "\n"
+	      "thumper bench [OPTIONS] SRC measures the batch at each worker count\n"
+	      "(see 'thumper bench --help').\n",
+	      f);
+}
+
+void
+bench_usage(FILE *f)
+{
+	fputs("usage: thumper bench [OPTIONS] SRC\n"
+	      "Thumbnails every image under SRC into a temporary folder once per\n"
+	      "worker count, and prints the elapsed time, images/s, speed-up and\n"
+	      "efficiency of each count and the count to use.\n"
+	      "\n"
+	      "  -j, --jobs LO-HI      worker counts to measure (default: 1 to the\n"
+	      "                        online CPUs); -j N means 1-N\n"
+	      "      --runs R          runs per count, the median is kept (default 1)\n"
+	      "      --plot FILE       draw elapsed time against workers: FILE.svg,\n"
+	      "                        or a PNG when FILE ends in .png\n"
+	      "      --json            print the table as JSON on stdout\n"
+	      "  -s, --size WxH        bounding box (default 200x200); repeatable\n"
+	      "  -f, --format FMT      auto, jpeg, png, webp or avif (default auto)\n"
+	      "  -q, --quality N       encoder quality 1-100 (default 85)\n"
+	      "      --crop MODE       none, centre or attention (default none)\n"
+	      "  -c, --config FILE     thumbnail settings from a thumper.conf\n"
+	      "      --progress        show each run's progress (default: on a tty)\n"
+	      "      --no-progress     do not show progress\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Every run starts from an empty folder under $TMPDIR (or /tmp), removed\n"
+	      "afterwards.  Exit status: 0 done, 1 some images failed, 2 usage or\n"
+	      "setup error.\n",
 	      f);
 }
 
@@ -70,9 +124,30 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
-enum batch_parse
-batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
-		 size_t errsz)
+/* "N" (1 to N) or "LO-HI" for the bench's -j.  0 or -EINVAL. */
+static int
+parse_range(const char *s, unsigned *lo, unsigned *hi)
+{
+	const char *dash = strchr(s, '-');
+	char head[16];
+
+	if (dash == NULL) {
+		*lo = 1;
+		return parse_uint(s, 1, JOBS_MAX, hi);
+	}
+	if (dash == s || (size_t)(dash - s) >= sizeof(head))
+		return -EINVAL;
+	memcpy(head, s, (size_t)(dash - s));
+	head[dash - s] = '\0';
+	if (parse_uint(head, 1, JOBS_MAX, lo) != 0 ||
+	    parse_uint(dash + 1, 1, JOBS_MAX, hi) != 0 || *lo > *hi)
+		return -EINVAL;
+	return 0;
+}
+
+static enum batch_parse
+parse_args(int argc, char **argv, bool bench, struct batch_opts *o, char *err,
+	   size_t errsz)
 {
 	int boxes[SETTINGS_MAX_SIZES][2];
 	size_t nboxes = 0;
@@ -84,17 +159,30 @@ batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
 
 	memset(o, 0, sizeof(*o));
 	o->progress = PROGRESS_AUTO;
+	o->runs = 1;
 	if (settings_init(&o->settings) != 0) {
 		snprintf(err, errsz, "out of memory");
 		return BATCH_USAGE_ERROR;
 	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:s:f:q:c:hV", long_opts,
+	while ((c = getopt_long(argc, argv, ":j:s:f:q:c:hV",
+				bench ? bench_long_opts : batch_long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			if (parse_uint(optarg, 1, 1024, &o->jobs) != 0) {
+			if (bench) {
+				if (parse_range(optarg, &o->jobs_lo,
+						&o->jobs_hi) != 0) {
+					snprintf(err, errsz, "--jobs: '%s' is not "
+						 "a count N or a range LO-HI "
+						 "with 1 <= LO <= HI <= %d",
+						 optarg, JOBS_MAX);
+					return BATCH_USAGE_ERROR;
+				}
+				break;
+			}
+			if (parse_uint(optarg, 1, JOBS_MAX, &o->jobs) != 0) {
 				snprintf(err, errsz, "--jobs: '%s' is not a "
 					 "number from 1 to 1024", optarg);
 				return BATCH_USAGE_ERROR;
@@ -156,6 +244,20 @@ batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_PLOT:
+			if (*optarg == '\0') {
+				snprintf(err, errsz, "--plot: an empty file name");
+				return BATCH_USAGE_ERROR;
+			}
+			o->plot_path = optarg;
+			break;
+		case OPT_RUNS:
+			if (parse_uint(optarg, 1, RUNS_MAX, &o->runs) != 0) {
+				snprintf(err, errsz, "--runs: '%s' is not a "
+					 "number from 1 to %d", optarg, RUNS_MAX);
+				return BATCH_USAGE_ERROR;
+			}
+			break;
 		case 'c':
 			o->config_path = optarg;
 			break;
@@ -173,13 +275,28 @@ batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
 			return BATCH_USAGE_ERROR;
 		}
 	}
-	if (argc - optind != 2) {
+	if (bench) {
+		if (argc - optind != 1) {
+			snprintf(err, errsz, argc - optind < 1 ? "SRC is needed"
+				 : "too many arguments: only SRC is taken");
+			return BATCH_USAGE_ERROR;
+		}
+		o->src = argv[optind];
+		if (o->jobs_hi == 0) {
+			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+			o->jobs_lo = 1;
+			o->jobs_hi = ncpu < 1 ? 1 : ncpu > JOBS_MAX ? JOBS_MAX
+				     : (unsigned)ncpu;
+		}
+	} else if (argc - optind != 2) {
 		snprintf(err, errsz, argc - optind < 2 ? "SRC and DEST are needed"
 			 : "too many arguments: only SRC and DEST are taken");
 		return BATCH_USAGE_ERROR;
+	} else {
+		o->src = argv[optind];
+		o->dest = argv[optind + 1];
 	}
-	o->src = argv[optind];
-	o->dest = argv[optind + 1];
 
 	if (o->config_path) {
 		struct config cfg;
@@ -219,6 +336,20 @@ batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
 	if (set_crop)
 		o->settings.crop = crop;
 	return BATCH_RUN;
+}
+
+enum batch_parse
+batch_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
+		 size_t errsz)
+{
+	return parse_args(argc, argv, false, o, err, errsz);
+}
+
+enum batch_parse
+bench_parse_args(int argc, char **argv, struct batch_opts *o, char *err,
+		 size_t errsz)
+{
+	return parse_args(argc, argv, true, o, err, errsz);
 }
 
 void

@@ -4,10 +4,11 @@ include daemon/config.mk
 bin_PROGRAMS += thumper
 thumper_SOURCES = daemon/batch.c daemon/batch.h daemon/batch_opts.c \
 	daemon/escape.c daemon/escape.h daemon/tmpclean.c daemon/tmpclean.h \
-	daemon/outputs.c daemon/outputs.h
-thumper_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+	daemon/outputs.c daemon/outputs.h daemon/bench.c daemon/plot.c \
+	daemon/plot.h
+thumper_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(CAIRO_CFLAGS)
 thumper_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
-	lib/libthumper.a $(UV_LIBS) $(LIBCONFIG_LIBS)
+	lib/libthumper.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(CAIRO_LIBS)
 
 sbin_PROGRAMS += thumperd
 thumperd_SOURCES = daemon/thumperd.c daemon/daemon.c daemon/daemon.h \

@@ -8,7 +8,8 @@
 set -eu
 
 build="build-essential autoconf automake libtool pkg-config
-  libvips-dev libuv1-dev libsystemd-dev libconfig-dev check"
+  libvips-dev libuv1-dev libsystemd-dev libconfig-dev check
+  libjpeg62-turbo-dev libexif-dev libcairo2-dev"
 # vips CLI makes test images; mate-backgrounds gives real photographs.
 tests="libvips-tools mate-backgrounds rsync tar coreutils findutils procps
   python3 clang libclang-rt-14-dev"

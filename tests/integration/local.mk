@@ -8,6 +8,7 @@ TESTS += \
 	%D%/batch_failures.sh \
 	%D%/batch_workers.sh \
 	%D%/batch_photos.sh \
+	%D%/batch_bench.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
@@ -23,6 +24,7 @@ EXTRA_DIST += \
 	%D%/batch_failures.sh \
 	%D%/batch_workers.sh \
 	%D%/batch_photos.sh \
+	%D%/batch_bench.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
