@@ -26,6 +26,7 @@
 
 struct failures {
 	char dir[PATH_MAX];
+	long nrecords;		/* so that the usual case, none, costs nothing */
 };
 
 static uint64_t
@@ -36,6 +37,14 @@ fnv1a(const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	return h;
+}
+
+static int
+count_cb(const struct failure_record *r, void *data)
+{
+	(void)r;
+	(void)data;
+	return 0;
 }
 
 int
@@ -57,6 +66,7 @@ failures_open(const char *state_dir, struct failures **out)
 		free(f);
 		return n;
 	}
+	f->nrecords = failures_each(f, count_cb, NULL);
 	*out = f;
 	return 0;
 }
@@ -155,6 +165,7 @@ failures_record(struct failures *f, const char *src, const struct stat *st,
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	char *buf = malloc(RECORD_MAX);
 	struct failure_record old;
+	bool exists;
 	FILE *out;
 	int rc;
 
@@ -162,6 +173,7 @@ failures_record(struct failures *f, const char *src, const struct stat *st,
 		return -ENOMEM;
 	if ((rc = find_slot(f, src, path, buf, &old)) < 0)
 		goto out;
+	exists = rc == 1;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((out = fopen(tmp, "we")) == NULL) {
 		rc = -errno;
@@ -176,6 +188,8 @@ failures_record(struct failures *f, const char *src, const struct stat *st,
 	rc = fclose(out) == 0 && rename(tmp, path) == 0 ? 0 : -errno;
 	if (rc != 0)
 		unlink(tmp);
+	else if (!exists)
+		f->nrecords++;
 out:
 	free(buf);
 	return rc;
@@ -189,8 +203,10 @@ failures_blocked(struct failures *f, const char *src, const struct stat *st)
 	struct failure_record r;
 	bool blocked = false;
 
-	if (buf == NULL)
+	if (f->nrecords == 0 || buf == NULL) {
+		free(buf);
 		return false;
+	}
 	if (find_slot(f, src, path, buf, &r) == 1)
 		blocked = r.size == st->st_size &&
 			  r.mtime.tv_sec == st->st_mtim.tv_sec &&
@@ -207,13 +223,18 @@ failures_forget(struct failures *f, const char *src)
 	struct failure_record r;
 	int rc;
 
-	if (buf == NULL)
-		return -ENOMEM;
+	if (f->nrecords == 0 || buf == NULL) {
+		free(buf);
+		return buf == NULL && f->nrecords ? -ENOMEM : -ENOENT;
+	}
 	rc = find_slot(f, src, path, buf, &r);
 	free(buf);
 	if (rc != 1)
 		return rc < 0 ? rc : -ENOENT;
-	return unlink(path) == 0 ? 0 : -errno;
+	if (unlink(path) != 0)
+		return -errno;
+	f->nrecords--;
+	return 0;
 }
 
 long

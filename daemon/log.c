@@ -55,6 +55,9 @@ log_setup(int level, bool to_stderr)
 {
 	max_level = level;
 	use_stderr = to_stderr || !stderr_is_journal();
+	/* One write(2) per record, so records never interleave mid-line
+	 * with the workers', which share this stderr. */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 }
 
 void

@@ -2,12 +2,21 @@
  * reconcile.c - the source/dest comparison walk (see reconcile.h).
  *
  * State: a stack of source folders still to visit (relative paths) and
- * the folder being worked on: its source listing with a cursor, and one
- * sorted listing per size of the matching dest folder.  Each source file
- * is looked up by its thumbnail name in the dest listings (binary search)
- * and the match is marked claimed; once the source listing is done,
- * whatever is left unclaimed in a dest listing has no source.  A dest
- * folder that does not exist is an empty listing.
+ * the folder being worked on, which is read in two streamed passes with
+ * nothing but the open directory streams in memory, however large the
+ * folder:
+ *  - the source pass reads the source folder: each image's thumbnails
+ *    are looked up by name in each size's dest folder (fstatat) and
+ *    compared by mtime; subfolders go on the stack;
+ *  - the dest passes (only when orphans or temporaries are wanted) read
+ *    each size's dest folder: each file that could be a thumbnail is
+ *    matched back to its possible source names in the source folder
+ *    (fstatat), each subfolder to a source subfolder; what matches
+ *    nothing is an orphan.
+ * That is a readdir of each folder and about one stat per file on either
+ * side, what `find SRC DEST` costs.  The walk is resumable at any entry:
+ * an entry the caller could not take (its queue was full) is kept and
+ * offered again by the next step.
  */
 #include <config.h>
 
@@ -24,18 +33,6 @@
 #include "daemon/tmpclean.h"
 #include "lib/tpath.h"
 
-struct entry {
-	char *name;
-	unsigned char type;	/* d_type */
-	bool claimed;
-};
-
-struct listing {
-	struct entry *e;
-	size_t n, cap;
-	int fd;			/* the folder, -1 if it does not exist */
-};
-
 struct reconcile {
 	const char *src_root;
 	const struct settings *s;
@@ -47,11 +44,16 @@ struct reconcile {
 	char **stack;		/* source folders to visit */
 	size_t depth, cap;
 
-	bool open;		/* a folder is being worked on */
-	char rel[PATH_MAX];	/* its path relative to the root */
-	struct listing src;
-	size_t cursor;
-	struct listing dst[SETTINGS_MAX_SIZES];
+	/* the folder being worked on */
+	bool open;
+	char rel[PATH_MAX];
+	int src_fd;
+	int dst_fd[SETTINGS_MAX_SIZES];	/* -1 when it does not exist */
+	DIR *dir;		/* the stream of the current pass */
+	int pass;		/* -1: source; i: dest of size i */
+	bool held;		/* 'pending' was refused by the caller */
+	unsigned long entries;	/* in the source folder */
+	char pending[NAME_MAX + 1];
 
 	bool root_seen;
 	bool root_empty;
@@ -79,91 +81,52 @@ push(struct reconcile *r, const char *rel)
 }
 
 static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct entry *)a)->name,
-		      ((const struct entry *)b)->name);
-}
-
-static void
-listing_free(struct listing *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->e[i].name);
-	free(l->e);
-	if (l->fd >= 0)
-		close(l->fd);
-	memset(l, 0, sizeof(*l));
-	l->fd = -1;
-}
-
-/* Lists folder PATH.  A missing folder is an empty listing (fd -1). */
-static int
-listing_read(struct listing *l, const char *path, bool sort)
-{
-	DIR *d;
-	struct dirent *de;
-	int fd;
-
-	l->fd = -1;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-	if ((d = fdopendir(dup(fd))) == NULL) {
-		close(fd);
-		return -errno;
-	}
-	l->fd = fd;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			struct entry *e = realloc(l->e, cap * sizeof(*e));
-
-			if (e == NULL)
-				break;
-			l->e = e;
-			l->cap = cap;
-		}
-		if ((l->e[l->n].name = strdup(de->d_name)) == NULL)
-			break;
-		l->e[l->n].type = de->d_type;
-		l->e[l->n].claimed = false;
-		l->n++;
-	}
-	closedir(d);
-	if (sort && l->n > 1)
-		qsort(l->e, l->n, sizeof(*l->e), by_name);
-	return 0;
-}
-
-static struct entry *
-listing_find(struct listing *l, const char *name)
-{
-	struct entry key = { (char *)name, 0, false };
-
-	return l->n ? bsearch(&key, l->e, l->n, sizeof(*l->e), by_name) : NULL;
-}
-
-static unsigned char
-type_of(int dirfd, struct entry *e, struct stat *st)
-{
-	if (e->type != DT_UNKNOWN)
-		return e->type;
-	if (fstatat(dirfd, e->name, st, AT_SYMLINK_NOFOLLOW) != 0)
-		return DT_UNKNOWN;
-	return S_ISDIR(st->st_mode) ? DT_DIR : S_ISREG(st->st_mode) ? DT_REG
-	       : S_ISLNK(st->st_mode) ? DT_LNK : DT_UNKNOWN;
-}
-
-static int
 join(char *out, const char *a, const char *b)
 {
 	int n = *a ? snprintf(out, PATH_MAX, "%s/%s", a, b)
 		   : snprintf(out, PATH_MAX, "%s", b);
 
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int
+open_dir(const char *path)
+{
+	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* A stream over FD's folder from its start; FD stays ours. */
+static DIR *
+stream(int fd)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (dup_fd < 0)
+		return NULL;
+	if ((d = fdopendir(dup_fd)) == NULL) {
+		close(dup_fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
+static void
+close_folder(struct reconcile *r)
+{
+	if (r->dir)
+		closedir(r->dir);
+	r->dir = NULL;
+	if (r->src_fd >= 0)
+		close(r->src_fd);
+	r->src_fd = -1;
+	for (size_t i = 0; i < r->s->nsizes; i++) {
+		if (r->dst_fd[i] >= 0)
+			close(r->dst_fd[i]);
+		r->dst_fd[i] = -1;
+	}
+	r->open = false;
 }
 
 /* Opens the next folder from the stack.  Returns 1, or 0 if none is left. */
@@ -180,146 +143,125 @@ open_next(struct reconcile *r)
 		if (r->ops->dir)
 			r->ops->dir(r->data, r->rel);
 		if (join(path, r->src_root, r->rel) != 0 ||
-		    listing_read(&r->src, *r->rel ? path : r->src_root, false) != 0 ||
-		    r->src.fd < 0) {
+		    (r->src_fd = open_dir(*r->rel ? path : r->src_root)) < 0 ||
+		    (r->dir = stream(r->src_fd)) == NULL) {
 			r->st.errors++;
-			listing_free(&r->src);
+			close_folder(r);
 			continue;
 		}
-		if (!r->root_seen) {
-			r->root_seen = true;
-			r->root_empty = r->src.n == 0;
-		}
-		for (size_t i = 0; i < r->s->nsizes; i++) {
-			if (join(path, r->dest[i], r->rel) == 0 &&
-			    listing_read(&r->dst[i], path, true) != 0)
-				r->st.errors++;
-		}
+		for (size_t i = 0; i < r->s->nsizes; i++)
+			r->dst_fd[i] = join(path, r->dest[i], r->rel) == 0
+				? open_dir(path) : -1;
 		r->st.dirs++;
-		r->cursor = 0;
+		r->pass = -1;
+		r->held = false;
+		r->entries = 0;
 		r->open = true;
 		return 1;
 	}
 	return 0;
 }
 
-/* Claims the thumbnails of one source file; true if any is missing or stale. */
-static bool
-check_file(struct reconcile *r, const char *name, const struct stat *st)
+static unsigned char
+type_at(int dirfd, const char *name, unsigned char d_type)
 {
-	bool stale = false;
+	struct stat st;
 
+	if (d_type != DT_UNKNOWN)
+		return d_type;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return DT_UNKNOWN;
+	return S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
+	       : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
+}
+
+/* True if any thumbnail of source NAME (whose state is ST) is missing or stale. */
+static bool
+stale_thumbs(struct reconcile *r, const char *name, const struct stat *st)
+{
 	for (size_t i = 0; i < r->s->nsizes; i++) {
 		enum thumb_format fmt = tpath_format(settings_size_format(r->s, i),
 						     name);
 		char tname[NAME_MAX + 1];
-		struct entry *e;
 		struct stat ts;
 
-		if (tpath_name(tname, sizeof(tname), name, fmt) < 0) {
-			stale = true;
-			continue;
-		}
-		if ((e = listing_find(&r->dst[i], tname)) == NULL) {
-			stale = true;
-			continue;
-		}
-		e->claimed = true;
-		if (fstatat(r->dst[i].fd, tname, &ts, AT_SYMLINK_NOFOLLOW) != 0 ||
+		if (r->dst_fd[i] < 0 ||
+		    tpath_name(tname, sizeof(tname), name, fmt) < 0 ||
+		    fstatat(r->dst_fd[i], tname, &ts, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(ts.st_mode) ||
 		    ts.st_mtim.tv_sec != st->st_mtim.tv_sec ||
 		    ts.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
-			stale = true;
+			return true;
 	}
-	return stale;
+	return false;
 }
 
 /*
- * One source entry.  Returns 0, or 1 when the caller asked to stop (the
- * same entry is done again next time).
+ * One entry of the source folder.  Returns 0, or 1 when the caller asked
+ * to stop (the same entry is offered again next time).
  */
 static int
-visit(struct reconcile *r, struct entry *e)
+visit_source(struct reconcile *r, const char *name, unsigned char d_type)
 {
 	char rel[PATH_MAX];
 	struct stat st;
-	unsigned char type = type_of(r->src.fd, e, &st);
+	unsigned char type = type_at(r->src_fd, name, d_type);
 
 	if (type == DT_DIR) {
-		if (!(r->flags & RECONCILE_RECURSIVE) ||
-		    !filter_enter_dir(&r->s->filter, e->name))
-			return 0;
-		for (size_t i = 0; i < r->s->nsizes; i++) {
-			struct entry *d = listing_find(&r->dst[i], e->name);
-
-			if (d)
-				d->claimed = true;
-		}
-		if (join(rel, r->rel, e->name) == 0 && push(r, rel) != 0)
+		if ((r->flags & RECONCILE_RECURSIVE) &&
+		    filter_enter_dir(&r->s->filter, name) &&
+		    (join(rel, r->rel, name) != 0 || push(r, rel) != 0))
 			r->st.errors++;
 		return 0;
 	}
-	if (!filter_take_file(&r->s->filter, e->name))
-		return 0;
-	if (fstatat(r->src.fd, e->name, &st,
+	if (!filter_take_file(&r->s->filter, name) ||
+	    fstatat(r->src_fd, name, &st,
 		    r->s->filter.follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode))
 		return 0;
-	r->st.files++;
-	if (!check_file(r, e->name, &st) || !(r->flags & RECONCILE_STALE))
+	if (!(r->flags & RECONCILE_STALE) || !stale_thumbs(r, name, &st) ||
+	    join(rel, r->rel, name) != 0) {
+		r->st.files++;
 		return 0;
-	if (join(rel, r->rel, e->name) != 0)
-		return 0;
-	if (r->ops->stale(r->data, rel, &st) != 0) {
-		r->st.files--;
-		return 1;
 	}
+	if (r->ops->stale(r->data, rel, &st) != 0)
+		return 1;
+	r->st.files++;
 	r->st.stale++;
 	return 0;
 }
 
-/* Files under dest folder PATH (an orphaned folder counts them all). */
-static unsigned long
-count_files(const char *path)
+/* SRC names a source image in the current folder whose size-I thumbnail is NAME. */
+static bool
+source_of(struct reconcile *r, size_t i, const char *src, const char *name)
 {
-	unsigned long n = 0;
-	char buf[PATH_MAX];
+	enum thumb_format fmt = tpath_format(settings_size_format(r->s, i), src);
+	char tname[NAME_MAX + 1];
 	struct stat st;
-	DIR *d = opendir(path);
-	struct dirent *de;
 
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    join(buf, path, de->d_name) != 0 ||
-		    lstat(buf, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			n += count_files(buf);
-		else
-			n++;
-	}
-	closedir(d);
-	return n;
+	return filter_take_file(&r->s->filter, src) &&
+	       tpath_name(tname, sizeof(tname), src, fmt) >= 0 &&
+	       strcmp(tname, name) == 0 &&
+	       fstatat(r->src_fd, src, &st,
+		       r->s->filter.follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
 }
 
-/* Removes folder PATH and the folders under it; they hold no file. */
-static void
-remove_empty_dirs(const char *path)
+/* Whether dest file NAME of size I has its source: NAME itself, or NAME
+ * without the extension the naming rule appended. */
+static bool
+has_source(struct reconcile *r, size_t i, const char *name)
 {
-	char buf[PATH_MAX];
-	DIR *d = opendir(path);
-	struct dirent *de;
+	char base[NAME_MAX + 1];
+	const char *dot = strrchr(name, '.');
 
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		    join(buf, path, de->d_name) == 0)
-			remove_empty_dirs(buf);
-	closedir(d);
-	rmdir(path);
+	if (source_of(r, i, name, name))
+		return true;
+	if (dot == NULL || dot == name || (size_t)(dot - name) >= sizeof(base))
+		return false;
+	memcpy(base, name, dot - name);
+	base[dot - name] = '\0';
+	return source_of(r, i, base, name);
 }
 
 /*
@@ -351,60 +293,121 @@ could_be_thumbnail(const struct filter *f, const char *name)
 	return false;
 }
 
-/* What is left unclaimed in the dest listings has no source. */
-static void
-close_folder(struct reconcile *r)
+/* Files under dest folder PATH (an orphaned folder counts them all). */
+static unsigned long
+count_files(const char *path)
 {
-	char path[PATH_MAX], rel[PATH_MAX];
+	unsigned long n = 0;
+	char buf[PATH_MAX];
+	struct stat st;
+	DIR *d = opendir(path);
+	struct dirent *de;
 
-	for (size_t i = 0; i < r->s->nsizes; i++) {
-		struct listing *l = &r->dst[i];
-
-		for (size_t k = 0; k < l->n; k++) {
-			struct entry *e = &l->e[k];
-			struct stat st;
-			unsigned char type = type_of(l->fd, e, &st);
-			bool is_dir = type == DT_DIR;
-			unsigned long n;
-
-			if (join(rel, r->rel, e->name) != 0 ||
-			    join(path, r->dest[i], rel) != 0)
-				continue;
-			if (!is_dir && tmpclean_is_leftover(e->name)) {
-				if ((r->flags & RECONCILE_TEMPS) &&
-				    unlinkat(l->fd, e->name, 0) == 0)
-					r->st.temps++;
-				continue;
-			}
-			if (e->claimed) {
-				r->st.thumbs += is_dir ? 0 : 1;
-				continue;
-			}
-			if (is_dir ? !(r->flags & RECONCILE_RECURSIVE) ||
-				     !filter_enter_dir(&r->s->filter, e->name)
-				   : !could_be_thumbnail(&r->s->filter, e->name))
-				continue;
-			if (is_dir && (r->flags & RECONCILE_TEMPS)) {
-				long t = tmpclean_tree(path);
-
-				r->st.temps += t > 0 ? (unsigned long)t : 0;
-			}
-			n = is_dir ? count_files(path) : 1;
-			if (n == 0 && (r->flags & RECONCILE_ORPHANS)) {
-				remove_empty_dirs(path);
-				continue;
-			}
-			r->st.thumbs += n;
-			if (!(r->flags & RECONCILE_ORPHANS))
-				continue;
-			r->st.orphans += n;
-			if ((r->flags & RECONCILE_DELETE) && r->ops->orphan)
-				r->ops->orphan(r->data, path, is_dir);
-		}
-		listing_free(l);
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    join(buf, path, de->d_name) != 0 || lstat(buf, &st) != 0)
+			continue;
+		n += S_ISDIR(st.st_mode) ? count_files(buf) : 1;
 	}
-	listing_free(&r->src);
-	r->open = false;
+	closedir(d);
+	return n;
+}
+
+/* Removes folder PATH and the folders under it; they hold no file. */
+static void
+remove_empty_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    join(buf, path, de->d_name) == 0)
+			remove_empty_dirs(buf);
+	closedir(d);
+	rmdir(path);
+}
+
+/* A dest subfolder with no source folder: count, and maybe remove, it all. */
+static void
+orphan_dir(struct reconcile *r, const char *path)
+{
+	unsigned long n;
+
+	if (r->flags & RECONCILE_TEMPS) {
+		long t = tmpclean_tree(path);
+
+		r->st.temps += t > 0 ? (unsigned long)t : 0;
+	}
+	n = count_files(path);
+	r->st.thumbs += n;
+	if (!(r->flags & RECONCILE_ORPHANS))
+		return;
+	if (n == 0) {
+		remove_empty_dirs(path);
+		return;
+	}
+	r->st.orphans += n;
+	if ((r->flags & RECONCILE_DELETE) && r->ops->orphan)
+		r->ops->orphan(r->data, path, true);
+}
+
+/* One entry of size I's dest folder. */
+static void
+visit_dest(struct reconcile *r, size_t i, const char *name, unsigned char d_type)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	unsigned char type = type_at(r->dst_fd[i], name, d_type);
+	struct stat st;
+
+	if (type == DT_DIR) {
+		if (!(r->flags & RECONCILE_RECURSIVE) ||
+		    !filter_enter_dir(&r->s->filter, name) ||
+		    (fstatat(r->src_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISDIR(st.st_mode)) ||
+		    join(rel, r->rel, name) != 0 || join(path, r->dest[i], rel) != 0)
+			return;
+		orphan_dir(r, path);
+		return;
+	}
+	if (tmpclean_is_leftover(name)) {
+		if ((r->flags & RECONCILE_TEMPS) &&
+		    unlinkat(r->dst_fd[i], name, 0) == 0)
+			r->st.temps++;
+		return;
+	}
+	if (!could_be_thumbnail(&r->s->filter, name))
+		return;
+	r->st.thumbs++;
+	if (!(r->flags & RECONCILE_ORPHANS) || has_source(r, i, name))
+		return;
+	r->st.orphans++;
+	if ((r->flags & RECONCILE_DELETE) && r->ops->orphan &&
+	    join(rel, r->rel, name) == 0 && join(path, r->dest[i], rel) == 0)
+		r->ops->orphan(r->data, path, false);
+}
+
+/* Moves to the next pass of the folder, or closes it.  False when closed. */
+static bool
+next_pass(struct reconcile *r)
+{
+	if (r->dir)
+		closedir(r->dir);
+	r->dir = NULL;
+	if (r->flags & (RECONCILE_ORPHANS | RECONCILE_TEMPS)) {
+		while ((size_t)(++r->pass) < r->s->nsizes) {
+			if (r->dst_fd[r->pass] >= 0 &&
+			    (r->dir = stream(r->dst_fd[r->pass])) != NULL)
+				return true;
+		}
+	}
+	close_folder(r);
+	return false;
 }
 
 int
@@ -423,9 +426,9 @@ reconcile_start(const char *src_root, const char *dest_root, const char *start,
 	r->flags = flags;
 	r->ops = ops;
 	r->data = data;
-	r->src.fd = -1;
+	r->src_fd = -1;
 	for (size_t i = 0; i < s->nsizes; i++) {
-		r->dst[i].fd = -1;
+		r->dst_fd[i] = -1;
 		rc = s->nsizes > 1
 			? join(r->dest[i], dest_root, s->sizes[i].name)
 			: join(r->dest[i], "", dest_root);
@@ -447,19 +450,42 @@ reconcile_start(const char *src_root, const char *dest_root, const char *start,
 int
 reconcile_step(struct reconcile *r, unsigned budget)
 {
+	struct dirent *de;
+
 	while (budget > 0) {
 		if (!r->open && !open_next(r))
 			return 0;
-		while (budget > 0 && r->cursor < r->src.n) {
-			if (visit(r, &r->src.e[r->cursor]) != 0)
+		if (r->pass < 0 && r->held) {
+			if (visit_source(r, r->pending, DT_UNKNOWN) != 0)
 				return 1;
-			r->cursor++;
+			r->held = false;
 			budget--;
+			continue;
 		}
-		if (r->cursor == r->src.n)
-			close_folder(r);
-		if (budget > 0)
-			budget--;
+		errno = 0;
+		if ((de = readdir(r->dir)) == NULL) {
+			if (errno != 0)
+				r->st.errors++;
+			if (r->pass < 0 && !r->root_seen) {
+				r->root_seen = true;
+				r->root_empty = r->entries == 0;
+			}
+			next_pass(r);
+			continue;
+		}
+		budget--;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (r->pass >= 0) {
+			visit_dest(r, (size_t)r->pass, de->d_name, de->d_type);
+			continue;
+		}
+		r->entries++;
+		if (visit_source(r, de->d_name, de->d_type) != 0) {
+			snprintf(r->pending, sizeof(r->pending), "%s", de->d_name);
+			r->held = true;
+			return 1;
+		}
 	}
 	return 1;
 }
@@ -481,11 +507,8 @@ reconcile_free(struct reconcile *r)
 {
 	if (r == NULL)
 		return;
-	if (r->open) {
-		listing_free(&r->src);
-		for (size_t i = 0; i < r->s->nsizes; i++)
-			listing_free(&r->dst[i]);
-	}
+	if (r->open)
+		close_folder(r);
 	while (r->depth > 0)
 		free(r->stack[--r->depth]);
 	free(r->stack);

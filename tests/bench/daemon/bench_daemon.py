@@ -368,18 +368,21 @@ def latency_run(base, pool, names, yard):
             logged[os.path.basename(m.group(1))] = int(m.group(2))
     rows = []
     for line in r.stdout.splitlines():
-        u, lat, wcpu, wwait, wjob, dcpu, dwait = line.split()
+        u, lat, *rest = line.split()
+        # microseconds; -1 (a worker went away meanwhile) is unknown
+        wcpu, wwait, wjob, dcpu, dwait = (float(x) if float(x) >= 0 else float("nan")
+                                          for x in rest)
         orig = u.split("-", 1)[1]
         lat = float(lat) / 1e3
         rows.append({
             "lat": lat,
-            "ovh": lat - float(wcpu) / 1e3,
+            "ovh": lat - wcpu / 1e3,
             "ovh_loop": lat - yard[orig][0] / 1e3,
             "ovh_log": lat - logged[u] if u in logged else float("nan"),
-            "wwait": float(wwait) / 1e3,
-            "wjob": float(wjob) / 1e3,
-            "dcpu": float(dcpu) / 1e3,
-            "dwait": float(dwait) / 1e3,
+            "wwait": wwait / 1e3,
+            "wjob": wjob / 1e3,
+            "dcpu": dcpu / 1e3,
+            "dwait": dwait / 1e3,
         })
     shutil.rmtree(run)
     if len(rows) != len(uploads):
@@ -395,8 +398,9 @@ def bench_latency(base):
     files = images()
     pool = os.path.join(base, "pool")
     os.makedirs(pool, exist_ok=True)
-    for f in files:   # one copy each on the benchmark's filesystem
-        shutil.copyfile(f, os.path.join(pool, os.path.basename(f)))
+    for i, f in enumerate(files):   # one copy each on the benchmark's filesystem,
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(f))   # unique,
+        shutil.copyfile(f, os.path.join(pool, f"{i:03d}-{name}"))     # no spaces
     pnames = sorted(os.listdir(pool))
     names = [pnames[i % len(pnames)] for i in range(ENV["UPLOADS"])]
     log(f"latency: worker yardstick (thumb_time, {len(pnames)} files x 7)")

@@ -30,7 +30,8 @@
  * to the thumbnail.  -1 without -p.  Exit 0, or 1 when an upload timed
  * out (the rest are skipped).
  */
-#define _GNU_SOURCE
+#include <config.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -163,6 +164,13 @@ wait_for_name(int fd, const char *name, uint64_t deadline_ns)
 	}
 }
 
+/* B - A in microseconds; -1 when a worker went away meanwhile. */
+static double
+delta_us(uint64_t b, uint64_t a)
+{
+	return b >= a ? (double)(b - a) / 1e3 : -1;
+}
+
 static void
 usage(void)
 {
@@ -229,11 +237,11 @@ main(int argc, char **argv)
 		if (dpid > 0)
 			printf("%s %.1f %.1f %.1f %.1f %.1f %.1f\n", name,
 			       (t1 - t0) / 1e3,
-			       (k1.cpu_ns - k0.cpu_ns) / 1e3,
-			       (k1.wait_ns - k0.wait_ns) / 1e3,
-			       (k2.cpu_ns - k0.cpu_ns) / 1e3,
-			       (s2.cpu_ns - s0.cpu_ns) / 1e3,
-			       (s1.wait_ns - s0.wait_ns) / 1e3);
+			       delta_us(k1.cpu_ns, k0.cpu_ns),
+			       delta_us(k1.wait_ns, k0.wait_ns),
+			       delta_us(k2.cpu_ns, k0.cpu_ns),
+			       delta_us(s2.cpu_ns, s0.cpu_ns),
+			       delta_us(s1.wait_ns, s0.wait_ns));
 		else
 			printf("%s %.1f -1 -1 -1 -1 -1\n", name, (t1 - t0) / 1e3);
 		fflush(stdout);

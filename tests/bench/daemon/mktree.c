@@ -10,7 +10,8 @@
  * nothing: a pure reconciliation.  Running it again on the same trees
  * only resets the times.  Exit 0, or 1 with a message.
  */
-#define _GNU_SOURCE
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
