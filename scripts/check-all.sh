@@ -4,7 +4,7 @@
 #   1. installs the Debian packages (scripts/install-deps.sh),
 #   2. builds with -Werror and runs `make check`,
 #   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
-#      runs `make check` under them,
+#      runs `make check` under them; then `make distcheck`,
 #   4. boots a debootstrapped Debian with systemd-nspawn and proves the
 #      installed, hardened thumperd.service works (make check-systemd),
 #   5. runs every fuzz target for FUZZ_SECONDS (default 20) each,
@@ -55,6 +55,16 @@ san="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	build_and_check sanitize CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"
 
+step "make distcheck (the release tarball builds and passes make check)"
+distcheck_ok=0
+if (cd "$root/plain" && make -j"$jobs" distcheck >distcheck.out 2>&1); then
+	distcheck_ok=1
+	echo "distcheck: ok"
+else
+	tail -60 "$root/plain/distcheck.out"
+	failed_steps+=("make distcheck")
+fi
+
 step "systemd boot test (make check-systemd)"
 systemd_out=$root/systemd.tap
 (cd "$root/plain" && make check-systemd) | tee "$systemd_out"
@@ -66,7 +76,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz "$top/tests/fuzz/run.sh" |
 
 passed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(PASS\|XFAIL\|SKIP\)')
 failed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(FAIL\|ERROR\|XPASS\)')
-passed=$((passed + $(cat "$fuzz_out" "$systemd_out" | grep -c '^ok ')))
+passed=$((passed + distcheck_ok + $(cat "$fuzz_out" "$systemd_out" | grep -c '^ok ')))
 failed=$((failed + $(cat "$fuzz_out" "$systemd_out" | grep -c '^not ok ') + ${#failed_steps[@]}))
 for s in "${failed_steps[@]}"; do echo "FAILED: $s"; done
 echo "$passed passed, $failed failed"
