@@ -8,6 +8,8 @@ pool_libpool_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 libexec_PROGRAMS += thumper-worker
 thumper_worker_SOURCES = pool/worker.c pool/thumb.c pool/thumb.h pool/tempname.c \
 	pool/sandbox.c pool/sandbox.h \
-	pool/proto.c pool/proto.h
-thumper_worker_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
-thumper_worker_LDADD = lib/libthumper.a $(VIPS_LIBS)
+	pool/proto.c pool/proto.h \
+	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
+	pool/resample.c pool/resample.h
+thumper_worker_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
+thumper_worker_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm

@@ -11,6 +11,10 @@
  *  - Several sizes come from one decode: the source is shrunk once to the
  *    smallest image that still covers every requested box (shrink-on-load
  *    does most of that), kept in memory, and each size is cut from it.
+ *  - JPEG sources first try jpegfast.c (libjpeg-turbo, no libvips) after
+ *    the same open, limits and header checks; when it declines, libvips
+ *    runs as if it had not been tried.  Both paths only fill bufs[]: the
+ *    changed-while-read check, the writes and the mtimes are shared.
  */
 #include <config.h>
 
@@ -20,6 +24,7 @@
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +33,7 @@
 #include <vips/vips.h>
 
 #include "lib/fsutil.h"
+#include "pool/jpegfast.h"
 #include "pool/thumb.h"
 
 /*
@@ -36,6 +42,9 @@
  * string: a truncated or corrupt file must fail, not pass with warnings.
  */
 #define LOAD_OPTIONS "fail_on=error"
+
+/* THUMPER_JPEG_FAST, read once by thumb_init(). */
+static enum jpegfast_rule jpeg_rule = JPEGFAST_EXACT;
 
 /*
  * libvips warnings (for example "premature end of JPEG file") describe
@@ -63,6 +72,12 @@ thumb_init(const char *argv0, const struct thumb_config *cfg, char *err,
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_ARENA_MAX, 2);
+
+	if (jpegfast_rule_parse(getenv("THUMPER_JPEG_FAST"), &jpeg_rule) != 0) {
+		snprintf(err, errsz, "THUMPER_JPEG_FAST=%s: expected 1, exact, "
+			 "draft or 0", getenv("THUMPER_JPEG_FAST"));
+		return -1;
+	}
 
 	if (VIPS_INIT(argv0) != 0) {
 		snprintf(err, errsz, "cannot start libvips: %s",
@@ -439,7 +454,10 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 		set_vips_reason(res, "cannot read");
 		goto out;
 	}
-	if (check_header(cfg, source, res, &w, &h) != 0 ||
+	if (check_header(cfg, source, res, &w, &h) != 0)
+		goto out;
+	if (jpegfast_make(jpeg_rule, cfg, fd, (size_t)before.st_size, outs, n,
+			  bufs, lens) != JPEGFAST_OK &&
 	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {

@@ -14,6 +14,8 @@ Method: the corpus is read once (warm page cache), then every contender
 runs once untimed while a sampler adds up the VmRSS of its process tree
 every 20 ms (the "tree" column).  Then R repeats each run every contender
 back to back, the order rotated by one per repeat, into a fresh empty DEST.
+A repeat during which anything else used more than 10% of the machine's
+CPUs (read from /proc/stat: a shared build box) is dropped and run again.
 Time is the whole wall time from spawn to the last exit; "max" RSS is the
 largest ru_maxrss of any one process of the tree (wait4 reports the maximum
 over a process and its reaped descendants).  A ratio is taken inside each
@@ -135,8 +137,11 @@ def run_group(cmds, env, sample=False):
     errs = [tempfile.TemporaryFile() for _ in cmds]
     busy0 = busy_seconds()
     t0 = time.perf_counter()
+    # each command leads its own process group, so an interrupted run
+    # can take down its whole tree (xargs' children too)
     procs = [subprocess.Popen(c, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=e)
+                              stdout=subprocess.DEVNULL, stderr=e,
+                              start_new_session=True)
              for c, e in zip(cmds, errs)]
     sampler = None
     if sample:
@@ -153,7 +158,7 @@ def run_group(cmds, env, sample=False):
     except BaseException:        # interrupted: leave nothing running
         for p in procs:
             if p.returncode is None:
-                p.kill()
+                os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
         raise
     wall = time.perf_counter() - t0
@@ -394,7 +399,7 @@ def report_corpus(name, nfiles, mbytes, a, cs, discarded, idle):
         lines.append(f"- other load on the machine during the timed runs: "
                      f"median {100 * statistics.median(foreign):.0f}%, max "
                      f"{100 * max(foreign):.0f}% of the CPUs"
-                     + (f" ({discarded} disturbed repeat(s) run again)"
+                     + (f" ({discarded} disturbed repeat(s) dropped)"
                         if discarded else "")
                      + (" — **numbers disturbed, rerun on a quiet machine**"
                         if statistics.median(foreign) > idle + 0.05 else ""))
@@ -446,11 +451,14 @@ def machine_header(a, idle):
             "(wait4), median over repeats. *peak RSS, tree sum*: highest sum "
             "of VmRSS over the tree, sampled every 20 ms in one untimed "
             "warm-up run (shared pages count once per process). "
-            f"*other load*: CPU time the machine spent on anything but the "
-            f"run, as a share of its CPUs; idle, this machine shows "
-            f"{100 * idle:.0f}%. A repeat with more than "
-            f"{100 * (idle + a.max_foreign):.0f}% is run again (at most "
-            f"{a.retries} times).", ""]
+            "*other load*: CPU time the machine spent on anything but the "
+            "run, as a share of its CPUs (idle baseline, measured before "
+            "the first run: "
+            + (a.idle_note or f"{100 * idle:.0f}%")
+            + "). A repeat with more than "
+            f"{100 * (idle + a.max_foreign):.0f}% is dropped and run again "
+            f"(at most {a.runs * (a.retries + 1)} tries per corpus; if too "
+            "few are clean, the least disturbed fill in).", ""]
 
 
 # ---------------------------------------------------------------- main
@@ -478,10 +486,12 @@ def main():
                     help="share of CPUs busy with other work, above the idle "
                     "machine's, that voids a repeat")
     ap.add_argument("--retries", type=int, default=2,
-                    help="times a disturbed repeat is run again")
+                    help="at most R x (RETRIES + 1) repeats are tried to get "
+                    "R undisturbed ones")
     ap.add_argument("--only", default=None,
                     help="comma-separated contender keys to run")
     a = ap.parse_args()
+    a.idle_note = None
     for k in ("thumper", "loop"):
         p = getattr(a, k)
         if p and not os.access(p, os.X_OK):
@@ -497,6 +507,7 @@ def main():
         log(f"bench: the machine is {100 * idle:.0f}% busy before the first "
             "run: other work will disturb the numbers (see 'other load')")
         idle = 0.10
+        a.idle_note = "machine busy, 10% assumed"
     lines = machine_header(a, idle)
 
     def flush():
@@ -529,28 +540,33 @@ def main():
                 r = one_run(c, src, work, len(files), env, sample=True)
                 c.tree = r["tree_kib"]
                 log(f"  warm-up {c.key:8} {len(files) / r['wall']:6.1f} img/s")
-            discarded = 0
-            for rep in range(a.runs):
-                k = rep % len(cs)
-                for attempt in range(a.retries + 1):
-                    wait_quiet(a.quiet_wait, idle)
-                    got = {c.key: one_run(c, src, work, len(files), env)
-                           for c in cs[k:] + cs[:k]}
-                    worst = max(r["foreign"] for r in got.values())
-                    if worst <= idle + a.max_foreign or attempt == a.retries:
-                        break
-                    discarded += 1
-                    log(f"  repeat {rep + 1}: {100 * worst:.0f}% of the CPUs "
-                        "busy with other work: run again")
+            # Keep the first R repeats that no other work disturbed; give
+            # up after R x (retries + 1) tries and fill in with the least
+            # disturbed of the rest.
+            clean, spoilt, tries = [], [], 0
+            while len(clean) < a.runs and tries < a.runs * (a.retries + 1):
+                k = tries % len(cs)
+                tries += 1
+                wait_quiet(a.quiet_wait, idle)
+                got = {c.key: one_run(c, src, work, len(files), env)
+                       for c in cs[k:] + cs[:k]}
+                worst = max(r["foreign"] for r in got.values())
+                ok = worst <= idle + a.max_foreign
+                (clean if ok else spoilt).append((worst, got))
+                log(f"  try {tries}: " + ", ".join(
+                    f"{c.key} {len(files) / got[c.key]['wall']:.1f}"
+                    for c in cs) + f" img/s; other load ≤ {100 * worst:.0f}%"
+                    + ("" if ok else ": disturbed, run again"))
+            spoilt.sort(key=lambda x: x[0])
+            kept = clean + spoilt[:a.runs - len(clean)]
+            for _worst, got in kept:
                 for c in cs:
                     r = got[c.key]
                     c.walls.append(r["wall"])
                     c.maxrss.append(r["maxrss_kib"])
                     c.cpus.append(r["cpu"])
                     c.foreign.append(r["foreign"])
-                log(f"  repeat {rep + 1}/{a.runs}: " + ", ".join(
-                    f"{c.key} {len(files) / c.walls[-1]:.1f}" for c in cs)
-                    + f" (other load ≤ {100 * worst:.0f}%)")
+            discarded = tries - len(kept)
             lines.extend(report_corpus(name, len(files), nbytes / 2**20, a, cs,
                                        discarded, idle))
             flush()

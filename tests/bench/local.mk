@@ -8,9 +8,11 @@
 # BENCH_SIZE and friends pass through the environment (see run.sh).
 EXTRA_PROGRAMS = %D%/bench_loop
 %C%_bench_loop_SOURCES = %D%/bench_loop.c \
-	pool/thumb.c pool/thumb.h pool/tempname.c
-%C%_bench_loop_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
-%C%_bench_loop_LDADD = lib/libthumper.a $(VIPS_LIBS)
+	pool/thumb.c pool/thumb.h pool/tempname.c \
+	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
+	pool/resample.c pool/resample.h
+%C%_bench_loop_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
+%C%_bench_loop_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm
 CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md
 
 EXTRA_DIST += %D%/README.md %D%/run.sh %D%/bench.py \

@@ -14,9 +14,12 @@ import sys
 
 FRAME = re.compile(r"^\s+([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
 
-DECODE_PROG = "JPEG decode: jpeg_start_decompress (progressive files: every scan)"
+DECODE_PROG = "JPEG decode: jpeg_start_decompress (progressive: all scans read)"
 DECODE_SCAN = "JPEG decode: jpeg_read_scanlines (Huffman + IDCT + upsampling)"
-DECODE_HEAD = "JPEG decode: header, finish, setup"
+DECODE_HEAD = "JPEG decode: header, EXIF/ICC, setup, finish"
+SCANS = "progressive scan selection (jpegscan.c)"
+READ = "read the source file"
+RESAMPLE = "thumper's own resample, rotate, crop (resample.c, jpegfast.c)"
 DECODE_OTHER = "PNG/WebP/TIFF decode (libpng, libwebp, libtiff, zlib inflate)"
 ENCODE = "encode the thumbnail (jpeg/png/webp save)"
 WRITE = "write the thumbnail file (open, write, futimens, rename, mkdir)"
@@ -80,6 +83,18 @@ def symbol_rule(sym):
         return DECODE_OTHER
     if sym in ("write_atomic", "make_parent_dirs", "mkdir_p"):
         return WRITE
+    if sym.startswith(("jpegscan_", "reduce_scans")):
+        return SCANS
+    if sym.startswith(("resample_", "hbox_row", "hpixel", "reduce_h", "vmac",
+                       "vfinish", "emit_row", "ring_row", "axis_plan",
+                       "mid_row_done", "make_resamplers", "orient_crop")):
+        return RESAMPLE
+    if sym in ("read_file", "src_fill_cb"):
+        return READ
+    if sym.startswith(("exif_", "icc_is_srgb", "open_source")):
+        return DECODE_HEAD
+    if sym == "encode":            # thumb.c's and jpegfast.c's
+        return ENCODE
     if sym.startswith(("_dl_", "dl_main", "vips_init", "thumb_init",
                        "_dl_start", "g_type_register", "vips__init")):
         return START

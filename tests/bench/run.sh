@@ -7,14 +7,15 @@
 # Environment (all optional):
 #   BENCH_JOBS=2        N: workers / parallel loops / xargs -P
 #   BENCH_RUNS=5        paired repeats; medians are reported
-#   BENCH_SETS="photos-jpeg mixed"
+#   BENCH_SETS="photos-jpeg mixed"  (empty: only the corpus and memory runs)
 #   BENCH_SIZE=200x200
 #   BENCH_CORPUS=$HOME/.cache/thumper-corpus   (built by make-corpus.sh)
 #   BENCH_ONLY="thumper loops static seed xargs"   subset of contenders
 #   BENCH_NO_RSS=1      skip the worker-memory run over 1,000 images
 #   BENCH_QUIET_WAIT=30 seconds to wait for an idle machine before a repeat
 #   BENCH_RETRIES=2     a repeat during which other work took >10% of the
-#                       CPUs is run again (at most this many times)
+#                       CPUs is dropped and run again; at most
+#                       RUNS x (RETRIES + 1) tries per corpus
 #   THUMPER, THUMPER_WORKER, BENCH_LOOP, BENCH_RESULTS: set by `make bench`
 #   BENCH_SEED, BENCH_MAKE_CORPUS: default to ../shared/ beside the checkout
 set -euo pipefail
@@ -26,7 +27,7 @@ shared=$(cd "$top/.." && pwd)/shared
 
 JOBS=${BENCH_JOBS:-2}
 RUNS=${BENCH_RUNS:-5}
-SETS=${BENCH_SETS:-photos-jpeg mixed}
+SETS=${BENCH_SETS-photos-jpeg mixed}
 SIZE=${BENCH_SIZE:-200x200}
 CORPUS=${BENCH_CORPUS:-$HOME/.cache/thumper-corpus}
 SEED=${BENCH_SEED:-$shared/bench/thumper_seed.py}
@@ -66,12 +67,12 @@ for s in $SETS; do
 	[ -d "$CORPUS/$s" ] || { echo "bench: no corpus $CORPUS/$s" >&2; exit 2; }
 done
 
-args=(--corpus "$CORPUS" --sets "$(echo $SETS | tr ' ' ,)" --jobs "$JOBS"
+args=(--corpus "$CORPUS" --sets "$(echo "$SETS" | xargs | tr ' ' ,)" --jobs "$JOBS"
       --runs "$RUNS" --size "$SIZE" --seed "$SEED" --python "$PY")
 [ -n "${THUMPER:-}" ] && args+=(--thumper "$THUMPER")
 [ -n "${BENCH_LOOP:-}" ] && args+=(--loop "$BENCH_LOOP")
 [ -n "${BENCH_RESULTS:-}" ] && args+=(--results "$BENCH_RESULTS")
-[ -n "${BENCH_ONLY:-}" ] && args+=(--only "$(echo $BENCH_ONLY | tr ' ' ,)")
+[ -n "${BENCH_ONLY:-}" ] && args+=(--only "$(echo "$BENCH_ONLY" | xargs | tr ' ' ,)")
 [ -n "${BENCH_NO_RSS:-}" ] && args+=(--no-rss)
 [ -n "${BENCH_QUIET_WAIT:-}" ] && args+=(--quiet-wait "$BENCH_QUIET_WAIT")
 [ -n "${BENCH_RETRIES:-}" ] && args+=(--retries "$BENCH_RETRIES")

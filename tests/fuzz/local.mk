@@ -3,7 +3,8 @@
 # FUZZ_SECONDS=N for longer runs).  Each fuzz_*.c names its extra sources
 # and pkg-config packages in "fuzz-sources:" and "fuzz-pkgs:" lines.
 EXTRA_DIST += %D%/run.sh %D%/fuzz_config.c %D%/fuzz_config.supp \
-	%D%/fuzz_proto.c %D%/fuzz_json.c %D%/fuzz_ctlreq.c %D%/corpus
+	%D%/fuzz_proto.c %D%/fuzz_json.c %D%/fuzz_ctlreq.c %D%/corpus \
+	%D%/fuzz_jpegscan.c
 
 .PHONY: fuzz
 fuzz:

@@ -49,3 +49,13 @@ EXTRA_DIST += \
 	%D%/ctl_thumperctl.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
+# The worker's JPEG fast path against its libvips path on real photographs
+# (PSNR), and the inputs it must leave to libvips.  A C program printing TAP.
+check_PROGRAMS += %D%/jpeg_quality
+TESTS += %D%/jpeg_quality
+%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c \
+	pool/thumb.c pool/thumb.h pool/tempname.c \
+	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
+	pool/resample.c pool/resample.h
+%C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
+%C%_jpeg_quality_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm

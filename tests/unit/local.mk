@@ -66,4 +66,14 @@ TESTS += %D%/check_ctlreq
 %C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c daemon/ctlreq.c daemon/ctlreq.h
 %C%_check_ctlreq_CFLAGS = $(unit_cflags)
 %C%_check_ctlreq_LDADD = $(CHECK_LIBS)
+
+# The reduced progressive JPEG stream of the worker's fast path
+# (pool/jpegscan.c), proven against libjpeg's own decode.
+check_PROGRAMS += %D%/check_jpegscan
+TESTS += %D%/check_jpegscan
+
+%C%_check_jpegscan_SOURCES = %D%/check_jpegscan.c pool/jpegscan.c \
+	pool/jpegscan.h
+%C%_check_jpegscan_CFLAGS = $(unit_cflags) $(JPEG_CFLAGS)
+%C%_check_jpegscan_LDADD = $(JPEG_LIBS) $(CHECK_LIBS)
 endif

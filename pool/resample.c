@@ -1,0 +1,472 @@
+/*
+ * resample.c - vips_resize() for 8-bit rows, streamed (see resample.h).
+ *
+ * Two ideas to keep in mind when changing it:
+ *  - Each axis is planned once (struct axis): an optional integer box
+ *    shrink, then for every output position the first input tap and
+ *    its weights, computed exactly as libvips 8.14's reducev/reduceh do
+ *    (output size round(in / factor), offset (1 + extra) / 2 - 1, tap
+ *    position quantised to 1/64; horizontal weights truncated to 12 bits
+ *    as reduceh's C code has them, vertical ones in 6 bits as reducev's
+ *    liborc code has them).  Change nothing here without the quality
+ *    test (PSNR against libvips).
+ *  - Rows stream through: the vertical pass keeps a ring of the last
+ *    n_taps box-shrunk rows and emits an output row as soon as its last
+ *    tap has arrived, so memory is a few rows, not the decoded image.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool/resample.h"
+
+#define FIX_SHIFT 12			/* VIPS_INTERPOLATE_SHIFT: reduceh */
+#define FIX_ONE (1 << FIX_SHIFT)
+#define VFIX_SHIFT 6			/* reducev's liborc path */
+#define VFIX_ONE (1 << VFIX_SHIFT)
+#define POS_SCALE 64			/* VIPS_TRANSFORM_SCALE */
+#define GAP 2.0				/* vips_resize()'s default gap */
+#define MAX_TAPS 1024
+#define LANES 16			/* rows are padded to a multiple */
+
+struct axis {
+	int in;			/* input size */
+	int out;		/* output size */
+	int box;		/* integer box shrink first (1: none) */
+	int mid;		/* size after the box shrink */
+	int taps;		/* Lanczos taps per output (1: copy) */
+	int *first;		/* per output: first tap, may lie outside */
+	int16_t *w;		/* per output: taps weights */
+};
+
+struct resample {
+	struct axis h, v;
+	int bands;
+	size_t in_row;		/* in.w * bands */
+	size_t stride;		/* in_row rounded up to LANES */
+	size_t out_row;		/* out.w * bands */
+	int rows_in;		/* input rows pushed */
+	int rows_mid;		/* box-shrunk rows completed */
+	int rows_out;		/* output rows emitted */
+	uint32_t *sum;		/* box shrink accumulator, in_row */
+	uint8_t *ring;		/* v.taps box-shrunk rows of in_row */
+	int16_t *acc;		/* vertical accumulator, in_row */
+	uint8_t *vrow;		/* one vertically reduced row, in_row */
+	uint8_t *hbox;		/* that row box-shrunk, h.mid * bands */
+	uint8_t *out;		/* the result */
+};
+
+static double
+sinc(double x)
+{
+	if (x == 0.0)
+		return 1.0;
+	x *= M_PI;
+	return sin(x) / x;
+}
+
+static double
+lanczos3(double x)
+{
+	return x >= -3 && x <= 3 ? sinc(x) * sinc(x / 3) : 0.0;
+}
+
+/* libvips' calculate_coefficients(): N weights summing to 1. */
+static void
+make_mask(double *c, int n, double shrink, double x)
+{
+	double sum = 0.0, half = x + n / 2.0 - 1;
+
+	for (int i = 0; i < n; i++) {
+		c[i] = lanczos3((i - half) / shrink);
+		sum += c[i];
+	}
+	for (int i = 0; i < n; i++)
+		c[i] /= sum;
+}
+
+/* reduceh's C path: each weight truncated to 12 bits. */
+static void
+fix12(const double *c, int16_t *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		w[i] = (int16_t)(c[i] * FIX_ONE);
+}
+
+/*
+ * reducev's vector path (liborc, on by default): 6-bit weights, scaled
+ * until their rounded sum is exactly 64, any remainder spread from the
+ * first (vips_reducev_vector_to_fixed_point()).
+ */
+static void
+fix6(const double *c, int16_t *w, int n)
+{
+	double fsum = 0.0, high, low, guess;
+	int target, sum = 0;
+
+	for (int i = 0; i < n; i++)
+		fsum += c[i];
+	target = (int)rint(fsum * VFIX_ONE);
+	high = VFIX_ONE + (n + 1) / 2;
+	low = VFIX_ONE - (n + 1) / 2;
+	do {
+		guess = (high + low) / 2.0;
+		sum = 0;
+		for (int i = 0; i < n; i++) {
+			w[i] = (int16_t)rint(c[i] * guess);
+			sum += w[i];
+		}
+		if (sum == target)
+			break;
+		if (sum < target)
+			low = guess;
+		else
+			high = guess;
+	} while (high - low > 0.01);
+	if (sum != target) {
+		int each = (target - sum) / n, extra = (target - sum) % n;
+		int dir = extra > 0 ? 1 : -1;
+
+		for (int i = 0; i < n; i++)
+			w[i] += each;
+		for (int i = 0; i < abs(extra); i++)
+			w[i] += dir;
+	}
+}
+
+/*
+ * Plans one axis of IN pixels reduced by FACTOR (>= 1, as vips_reduceh()
+ * and vips_reducev() receive it).  Returns 0 or -1.
+ */
+static int
+axis_plan(struct axis *a, int in, double factor, int vertical)
+{
+	double extra, offset, pos, c[MAX_TAPS];
+	int pad;
+
+	a->in = in;
+	a->out = (int)((double)in / factor + 0.5);
+	if (a->out < 1 || a->out > in)
+		return -1;
+	a->box = 1;
+	a->mid = in;
+	if (factor == 1.0) {
+		a->taps = 1;
+		return 0;
+	}
+	extra = a->out * factor - in;
+	a->box = (int)floor((double)in / a->out / GAP);
+	if (a->box < 1)
+		a->box = 1;
+	if (a->box > 1) {
+		a->mid = (in + a->box - 1) / a->box;
+		factor /= a->box;
+		extra /= a->box;
+	}
+	if (factor == 1.0) {
+		a->taps = 1;
+		return 0;
+	}
+	a->taps = 2 * (int)rint(3 * factor) + 1;
+	if (a->taps > MAX_TAPS)
+		return -1;
+	a->first = malloc(a->out * sizeof(*a->first));
+	a->w = malloc((size_t)a->out * a->taps * sizeof(*a->w));
+	if (a->first == NULL || a->w == NULL)
+		return -1;
+	offset = (1 + extra) / 2.0 - 1;
+	pad = (a->taps + 1) / 2 - 1;
+	/*
+	 * reduceh steps along a row by adding the factor, so its rounding
+	 * error accumulates; reducev starts each region afresh, and under
+	 * vips_resize() regions are mostly one row.  (Where libvips' regions
+	 * differ, a tap position can land in the next 1/64 step: a level's
+	 * difference here and there, never more.)
+	 */
+	pos = 0.5 * factor - 0.5 - offset;
+	for (int o = 0; o < a->out; o++, pos += factor) {
+		int sub, t;
+
+		if (vertical)
+			pos = (o + 0.5) * factor - 0.5 - offset;
+		sub = (int)(pos * POS_SCALE * 2) & (POS_SCALE * 2 - 1);
+		t = (sub + 1) >> 1;
+		a->first[o] = (int)pos - pad;
+		make_mask(c, a->taps, factor, (float)t / POS_SCALE);
+		if (vertical)
+			fix6(c, a->w + (size_t)o * a->taps, a->taps);
+		else
+			fix12(c, a->w + (size_t)o * a->taps, a->taps);
+	}
+	return 0;
+}
+
+/* The last box-shrunk row output O reads, clamped into the image. */
+static int
+axis_last(const struct axis *a, int o)
+{
+	int last;
+
+	if (a->taps == 1)
+		return o;
+	last = a->first[o] + a->taps - 1;
+	return last < a->mid ? last : a->mid - 1;
+}
+
+static int
+clamp(int i, int n)
+{
+	return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+static uint8_t
+fix_to_u8(int32_t v)
+{
+	v = (v + (FIX_ONE >> 1)) >> FIX_SHIFT;
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+struct resample *
+resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
+{
+	struct resample *r;
+	double hscale, vscale;
+
+	if (in_w < 1 || in_h < 1 || bands < 1 || bands > 4 ||
+	    !(hshrink >= 1.0) || !(vshrink >= 1.0))
+		return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	/* vips_thumbnail() → vips_resize(1 / shrink) → vips_reduce(1 / scale) */
+	hscale = fmax(1.0 / hshrink, 1.0 / in_w);
+	vscale = fmax(1.0 / vshrink, 1.0 / in_h);
+	r->bands = bands;
+	r->in_row = (size_t)in_w * bands;
+	r->stride = (r->in_row + LANES - 1) / LANES * LANES;
+	if (axis_plan(&r->h, in_w, hscale < 1.0 ? 1.0 / hscale : 1.0, 0) != 0 ||
+	    axis_plan(&r->v, in_h, vscale < 1.0 ? 1.0 / vscale : 1.0, 1) != 0)
+		goto fail;
+	r->out_row = (size_t)r->h.out * bands;
+	r->sum = calloc(r->in_row, sizeof(*r->sum));
+	r->ring = calloc(r->v.taps, r->stride);
+	r->acc = malloc(r->stride * sizeof(*r->acc));
+	r->vrow = malloc(r->stride);
+	r->hbox = malloc((size_t)r->h.mid * bands);
+	r->out = malloc(r->out_row * r->v.out);
+	if (!r->sum || !r->ring || !r->acc || !r->vrow || !r->hbox || !r->out)
+		goto fail;
+	return r;
+fail:
+	resample_free(r);
+	return NULL;
+}
+
+void
+resample_size(const struct resample *r, int *out_w, int *out_h)
+{
+	*out_w = r->h.out;
+	*out_h = r->v.out;
+}
+
+/* Box-shrinks ROW (h.in pixels) by h.box into r->hbox. */
+static const uint8_t *
+hbox_row(struct resample *r, const uint8_t *row)
+{
+	const struct axis *a = &r->h;
+	int b = r->bands, k = a->box;
+
+	if (k == 1)
+		return row;
+	for (int o = 0; o < a->mid; o++)
+		for (int c = 0; c < b; c++) {
+			uint32_t s = 0;
+
+			for (int i = 0; i < k; i++)
+				s += row[clamp(o * k + i, a->in) * b + c];
+			r->hbox[o * b + c] = (uint8_t)((s + k / 2) / k);
+		}
+	return r->hbox;
+}
+
+/* One output pixel of B bands from N taps at P (B a constant when inlined). */
+static inline void
+hpixel(uint8_t *restrict q, const uint8_t *restrict p, const int16_t *w,
+       int n, int b)
+{
+	int32_t s[4] = { 0, 0, 0, 0 };
+
+	for (int t = 0; t < n; t++, p += b)
+		for (int c = 0; c < b; c++)
+			s[c] += w[t] * p[c];
+	for (int c = 0; c < b; c++)
+		q[c] = fix_to_u8(s[c]);
+}
+
+/* The horizontal pass of one row into output row Y. */
+static void
+reduce_h(struct resample *r, const uint8_t *row, int y)
+{
+	const struct axis *a = &r->h;
+	uint8_t *q = r->out + (size_t)y * r->out_row;
+	int b = r->bands;
+
+	row = hbox_row(r, row);
+	if (a->taps == 1) {
+		memcpy(q, row, r->out_row);
+		return;
+	}
+	for (int o = 0; o < a->out; o++, q += b) {
+		const int16_t *w = a->w + (size_t)o * a->taps;
+		int first = a->first[o];
+
+		if (first >= 0 && first + a->taps <= a->mid) {
+			const uint8_t *p = row + (size_t)first * b;
+
+			if (b == 3)
+				hpixel(q, p, w, a->taps, 3);
+			else if (b == 1)
+				hpixel(q, p, w, a->taps, 1);
+			else
+				hpixel(q, p, w, a->taps, b);
+		} else {
+			int32_t s[4] = { 0, 0, 0, 0 };
+
+			for (int t = 0; t < a->taps; t++) {
+				const uint8_t *p =
+					row + (size_t)clamp(first + t, a->mid) * b;
+
+				for (int c = 0; c < b; c++)
+					s[c] += w[t] * p[c];
+			}
+			for (int c = 0; c < b; c++)
+				q[c] = fix_to_u8(s[c]);
+		}
+	}
+}
+
+/* Ring slot of box-shrunk row J. */
+static uint8_t *
+ring_row(struct resample *r, int j)
+{
+	return r->ring + (size_t)(j % r->v.taps) * r->stride;
+}
+
+/*
+ * acc += w * p in 16 bits, N a multiple of LANES: fixed-length inner
+ * loops and restrict let gcc -O2 (its cheapest vectoriser cost model)
+ * turn these into SIMD code.
+ */
+static void
+vmac(int16_t *restrict acc, const uint8_t *restrict p, int16_t w, size_t n)
+{
+	for (size_t i = 0; i < n; i += LANES)
+		for (int k = 0; k < LANES; k++)
+			acc[i + k] = (int16_t)(acc[i + k] + (int16_t)(w * p[i + k]));
+}
+
+static void
+vfinish(uint8_t *restrict q, const int16_t *restrict acc, size_t n)
+{
+	for (size_t i = 0; i < n; i += LANES)
+		for (int k = 0; k < LANES; k++) {
+			int v = acc[i + k] >> VFIX_SHIFT;
+
+			q[i + k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+}
+
+/*
+ * The vertical pass for output row Y, then its horizontal pass.  As
+ * liborc runs it: 16-bit sums starting at 32, >> 6, saturated to 8 bits
+ * (Lanczos-3 weights cannot overflow 16 bits on 8-bit pixels).
+ */
+static void
+emit_row(struct resample *r, int y)
+{
+	const struct axis *a = &r->v;
+	const int16_t *w;
+	int16_t *acc = r->acc;
+	size_t n = r->stride;
+
+	if (a->taps == 1) {
+		reduce_h(r, ring_row(r, y), y);
+		return;
+	}
+	w = a->w + (size_t)y * a->taps;
+	for (size_t i = 0; i < n; i++)
+		acc[i] = VFIX_ONE / 2;
+	for (int t = 0; t < a->taps; t++)
+		vmac(acc, ring_row(r, clamp(a->first[y] + t, a->mid)), w[t], n);
+	vfinish(r->vrow, acc, n);
+	reduce_h(r, r->vrow, y);
+}
+
+/* Box-shrunk row J is complete in the ring: emit what it completes. */
+static void
+mid_row_done(struct resample *r)
+{
+	int j = r->rows_mid++;
+
+	while (r->rows_out < r->v.out && axis_last(&r->v, r->rows_out) <= j)
+		emit_row(r, r->rows_out++);
+}
+
+void
+resample_push(struct resample *r, const uint8_t *row)
+{
+	const struct axis *a = &r->v;
+	int k = a->box, in_group;
+
+	if (r->rows_in >= a->in)
+		return;
+	in_group = r->rows_in++ % k;
+	if (k == 1) {
+		memcpy(ring_row(r, r->rows_mid), row, r->in_row);
+		mid_row_done(r);
+		return;
+	}
+	for (size_t i = 0; i < r->in_row; i++)
+		r->sum[i] += row[i];
+	/* the last group repeats the last row, as libvips' extend copy */
+	if (r->rows_in == a->in)
+		for (int g = in_group + 1; g < k; g++)
+			for (size_t i = 0; i < r->in_row; i++)
+				r->sum[i] += row[i];
+	else if (in_group != k - 1)
+		return;
+	{
+		uint8_t *q = ring_row(r, r->rows_mid);
+
+		for (size_t i = 0; i < r->in_row; i++) {
+			q[i] = (uint8_t)((r->sum[i] + k / 2) / k);
+			r->sum[i] = 0;
+		}
+	}
+	mid_row_done(r);
+}
+
+const uint8_t *
+resample_result(const struct resample *r)
+{
+	return r->out;
+}
+
+void
+resample_free(struct resample *r)
+{
+	if (r == NULL)
+		return;
+	free(r->h.first);
+	free(r->h.w);
+	free(r->v.first);
+	free(r->v.w);
+	free(r->sum);
+	free(r->ring);
+	free(r->acc);
+	free(r->vrow);
+	free(r->hbox);
+	free(r->out);
+	free(r);
+}

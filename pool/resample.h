@@ -1,0 +1,42 @@
+/*
+ * resample.h - the JPEG fast path's reduce: libvips' vips_resize() for
+ * 8-bit images, fed one decoded row at a time.
+ *
+ * The same arithmetic as libvips 8.14's vips_resize() with its default
+ * Lanczos-3 kernel and reducing gap 2: per axis an integer box shrink
+ * when the factor is 4 or more, then a Lanczos-3 reduce, vertical before
+ * horizontal, 12-bit fixed-point weights, centre convention, edges
+ * extended by copying.  So a thumbnail from the fast path has the size
+ * libvips would give it and pixels within a level or two of its own.
+ */
+#ifndef THUMPER_RESAMPLE_H
+#define THUMPER_RESAMPLE_H
+
+#include <stdint.h>
+
+struct resample;
+
+/*
+ * A reducer of an IN_W x IN_H image of BANDS interleaved 8-bit channels
+ * by HSHRINK and VSHRINK (each >= 1; exactly what vips_thumbnail() would
+ * pass to vips_resize() as 1 / scale).  Returns NULL when out of memory
+ * or given a size or factor it cannot use.
+ */
+struct resample *resample_new(int in_w, int in_h, double hshrink,
+			      double vshrink, int bands);
+
+/* The size of the result, decided by resample_new(). */
+void resample_size(const struct resample *r, int *out_w, int *out_h);
+
+/* Feeds the next input row (IN_W * BANDS bytes); IN_H calls in all. */
+void resample_push(struct resample *r, const uint8_t *row);
+
+/*
+ * The reduced image, rows packed (OUT_W * BANDS bytes each), complete
+ * once every input row was pushed.  Owned by R.
+ */
+const uint8_t *resample_result(const struct resample *r);
+
+void resample_free(struct resample *r);
+
+#endif
