@@ -5,13 +5,15 @@
  * folder and renames it into place; one killed in between leaves that
  * file.  The pool removes it when it sees the worker die, but not if the
  * whole process tree was killed, hence this walk at start.  A file whose
- * PID is still alive belongs to a running writer and is left alone.
+ * PID is a live thumper-worker belongs to a running writer and is left
+ * alone.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,36 @@
 
 #include "daemon/tmpclean.h"
 #include "watch/walk.h"
+
+/*
+ * Whether PID is a live thumper-worker.  A worker killed with its parent
+ * can linger as a zombie until something reaps it, and a pid can be
+ * reused by any other program: neither is a writer.
+ */
+static bool
+worker_alive(long pid)
+{
+	char path[64], buf[256];
+	const char *open_paren, *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (open_paren == NULL || close_paren == NULL || close_paren[1] != ' ')
+		return false;
+	return close_paren - open_paren - 1 == (ptrdiff_t)strlen("thumper-worker") &&
+	       strncmp(open_paren + 1, "thumper-worker", 14) == 0 &&
+	       close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
 
 bool
 tmpclean_is_leftover(const char *name)
@@ -32,7 +64,7 @@ tmpclean_is_leftover(const char *name)
 	pid = strtol(name + sizeof(prefix) - 1, &end, 10);
 	if (pid <= 0 || strcmp(end, ".tmp") != 0)
 		return false;
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	return !worker_alive(pid);
 }
 
 long

@@ -8,7 +8,7 @@
 
 /*
  * True when NAME is a worker temporary file (thumb_temp_name()) whose
- * worker process no longer exists.
+ * worker is gone: no live (non-zombie) thumper-worker has its pid.
  */
 bool tmpclean_is_leftover(const char *name);
 
