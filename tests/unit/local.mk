@@ -76,4 +76,13 @@ TESTS += %D%/check_jpegscan
 	pool/jpegscan.h
 %C%_check_jpegscan_CFLAGS = $(unit_cflags) $(JPEG_CFLAGS)
 %C%_check_jpegscan_LDADD = $(JPEG_LIBS) $(CHECK_LIBS)
+
+# The fast path's reduce (pool/resample.c) against vips_resize().
+check_PROGRAMS += %D%/check_resample
+TESTS += %D%/check_resample
+
+%C%_check_resample_SOURCES = %D%/check_resample.c pool/resample.c \
+	pool/resample.h
+%C%_check_resample_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
+%C%_check_resample_LDADD = $(VIPS_LIBS) $(CHECK_LIBS) -lm
 endif

@@ -1,0 +1,162 @@
+/*
+ * check_resample.c - the fast path's reduce (pool/resample.c) against the
+ * libvips operation it copies, vips_resize(), on noise images of random
+ * sizes reduced into random boxes as vips_thumbnail() would: the output
+ * size must be libvips' own, and the pixels within one level of it (in
+ * practice identical; see resample.c for the rare one-level step).
+ */
+#include <config.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vips/vips.h>
+
+#include "pool/resample.h"
+
+static unsigned rng = 2024;
+
+static unsigned
+next(unsigned n)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (rng >> 8) % n;
+}
+
+/* A W x H image of B bands, noise on a gradient, in memory. */
+static VipsImage *
+noise(int w, int h, int b)
+{
+	size_t n = (size_t)w * h * b;
+	uint8_t *px = g_malloc(n);
+	VipsImage *img;
+
+	for (size_t i = 0; i < n; i++)
+		px[i] = (uint8_t)((i / b % (size_t)w) * 97 / (size_t)w + next(160));
+	img = vips_image_new_from_memory_copy(px, n, w, h, b, VIPS_FORMAT_UCHAR);
+	g_free(px);
+	return img;
+}
+
+/* Reduces IMG by HS x VS both ways; returns the largest pixel difference
+ * (-1 for a size mismatch). */
+static int
+compare(VipsImage *img, double hs, double vs)
+{
+	VipsImage *ref = NULL, *mem;
+	struct resample *r;
+	const uint8_t *a, *p, *q;
+	int w = img->Xsize, h = img->Ysize, b = img->Bands, ow, oh, worst = 0;
+
+	ck_assert_int_eq(vips_resize(img, &ref, 1.0 / hs, "vscale", 1.0 / vs,
+				     NULL), 0);
+	mem = vips_image_copy_memory(ref);
+	ck_assert_ptr_nonnull(mem);
+	r = resample_new(w, h, hs, vs, b);
+	ck_assert_ptr_nonnull(r);
+	p = vips_image_get_data(img);
+	for (int y = 0; y < h; y++)
+		resample_push(r, p + (size_t)y * w * b);
+	resample_size(r, &ow, &oh);
+	if (ow != mem->Xsize || oh != mem->Ysize) {
+		worst = -1;
+	} else {
+		a = vips_image_get_data(mem);
+		q = resample_result(r);
+		for (size_t i = 0; i < (size_t)ow * oh * b; i++) {
+			int d = abs(a[i] - q[i]);
+
+			worst = d > worst ? d : worst;
+		}
+	}
+	resample_free(r);
+	g_object_unref(mem);
+	g_object_unref(ref);
+	return worst;
+}
+
+START_TEST(random_sizes_match_vips_resize)
+{
+	int exact = 0, cases = 120;
+
+	for (int i = 0; i < cases; i++) {
+		int w = 1 + (int)next(1200), h = 1 + (int)next(1200);
+		int b = next(2) ? 3 : 1, bw = 1 + (int)next(300);
+		int bh = 1 + (int)next(300), worst;
+		double hs = (double)w / bw, vs = (double)h / bh, s;
+		VipsImage *img = noise(w, h, b);
+
+		/* vips_thumbnail_calculate_shrink(), size down, no crop */
+		s = hs > vs ? hs : vs;
+		s = s < 1.0 ? 1.0 : s;
+		worst = compare(img, s < w ? s : w, s < h ? s : h);
+		g_object_unref(img);
+		ck_assert_msg(worst >= 0, "%dx%d into %dx%d: sizes differ", w, h,
+			      bw, bh);
+		ck_assert_msg(worst <= 1, "%dx%d into %dx%d: pixels differ by %d",
+			      w, h, bw, bh, worst);
+		exact += worst == 0;
+	}
+	ck_assert_msg(exact >= cases * 95 / 100, "only %d of %d identical",
+		      exact, cases);
+}
+END_TEST
+
+/* The factors a thumbnail of a common photograph gives, one axis at a
+ * time and together, and the degenerate ones: 1 pixel, no reduction. */
+START_TEST(edge_sizes_match_vips_resize)
+{
+	static const struct { int w, h; double hs, vs; } c[] = {
+		{ 512, 512, 2.56, 2.56 }, { 480, 270, 2.4, 2.4 },
+		{ 640, 360, 3.2, 3.2 }, { 1, 1, 1.0, 1.0 }, { 300, 1, 1.5, 1.0 },
+		{ 1, 300, 1.0, 300.0 }, { 200, 200, 1.0, 1.0 }, { 97, 61, 97.0, 61.0 },
+		{ 1000, 333, 5.0, 5.0 }, { 2000, 2000, 16.0, 16.0 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (int b = 1; b <= 3; b += 2) {
+			VipsImage *img = noise(c[i].w, c[i].h, b);
+			int worst = compare(img, c[i].hs, c[i].vs);
+
+			g_object_unref(img);
+			ck_assert_msg(worst == 0, "%dx%d by %gx%g, %d bands: %d",
+				      c[i].w, c[i].h, c[i].hs, c[i].vs, b, worst);
+		}
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused)
+{
+	ck_assert_ptr_null(resample_new(0, 10, 1.0, 1.0, 3));
+	ck_assert_ptr_null(resample_new(10, 10, 0.5, 1.0, 3));
+	ck_assert_ptr_null(resample_new(10, 10, 1.0, 1.0, 5));
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	Suite *s = suite_create("resample");
+	TCase *tc = tcase_create("vips_resize");
+	SRunner *sr;
+	int failed;
+
+	(void)argc;
+	if (VIPS_INIT(argv[0]) != 0)
+		return 99;
+	vips_concurrency_set(1);
+	vips_cache_set_max(0);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, random_sizes_match_vips_resize);
+	tcase_add_test(tc, edge_sizes_match_vips_resize);
+	tcase_add_test(tc, bad_arguments_are_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	vips_shutdown();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
