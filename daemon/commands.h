@@ -1,5 +1,5 @@
 /*
- * commands.h - what each control command does and answers (SPEC §2, §7).
+ * commands.h - what each control command does and answers (design.md §2, §7).
  */
 #ifndef THUMPER_COMMANDS_H
 #define THUMPER_COMMANDS_H

@@ -1,5 +1,5 @@
 /*
- * config.c - thumper.conf into a struct config (see config.h, SPEC §3).
+ * config.c - thumper.conf into a struct config (see config.h, design.md §3).
  *
  * Files and strings take one code path: config_load() reads the file into
  * memory and hands the text to the loader behind config_load_string()
@@ -752,7 +752,7 @@ static int check_own_file(struct loader *l, const struct config *c,
 	return 0;
 }
 
-/* The cross-checks of SPEC §3/§4 between roots and the daemon's files. */
+/* The cross-checks of design.md §3/§4 between roots and the daemon's files. */
 static int check_roots(struct loader *l, const struct config *c,
 		       const config_setting_t *top)
 {

@@ -1,5 +1,6 @@
 /*
- * config.h - thumper.conf (libconfig syntax, SPEC §3) into a struct config.
+ * config.h - thumper.conf (libconfig syntax, design.md §3) into a struct
+ * config.
  *
  * Every key has a default; unknown keys, wrong types and bad values are
  * errors that name the file, the line and the key.  Paths must be absolute;
@@ -39,7 +40,7 @@ struct config {
 };
 
 /*
- * Fills every default of SPEC §3 (no watch roots).  0 or -ENOMEM.
+ * Fills every default of design.md §3 (no watch roots).  0 or -ENOMEM.
  * (Not config_init(): libconfig already exports that symbol, and a
  * program linking both would silently call the wrong one.)
  */

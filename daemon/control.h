@@ -1,5 +1,5 @@
 /*
- * control.h - thumperd's control socket (SPEC §7).
+ * control.h - thumperd's control socket (design.md §7).
  *
  * A Unix stream socket: one request line in, one reply out (a JSON
  * document, or Prometheus text for metrics), then the daemon closes.  At

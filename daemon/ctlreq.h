@@ -1,5 +1,5 @@
 /*
- * ctlreq.h - one control socket request line, parsed (SPEC §7).
+ * ctlreq.h - one control socket request line, parsed (design.md §7).
  *
  *   COMMAND [--force] [PATH]
  *

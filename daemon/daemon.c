@@ -5,7 +5,7 @@
  * to keep every worker busy (its own queue stays empty), so a live event
  * that arrives while a long backlog waits is the next job to start.
  *
- * Faults are sorted as SPEC §5 says: the source's own fault (it cannot be
+ * Faults are sorted as design.md §5 says: the source's own fault (it cannot be
  * decoded, it is too large, it killed its worker max_attempts times) is
  * recorded in state_dir and not retried until the file changes; trouble
  * writing the thumbnail (ENOSPC, EACCES, EIO) is not the source's fault:
@@ -69,7 +69,7 @@ same_state(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Upper bounds of the latency histogram, in seconds (SPEC §9 scale). */
+/* Upper bounds of the latency histogram, in seconds (design.md §9 scale). */
 const double latency_bounds_s[LATENCY_BUCKETS] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };

@@ -3,7 +3,7 @@
  *
  * When systemd connected stderr to the journal (JOURNAL_STREAM matches
  * stderr) records go to the journal through
- * sd_journal_sendv() with the THUMPER_* fields of SPEC §8; otherwise, or
+ * sd_journal_sendv() with the THUMPER_* fields of design.md §8; otherwise, or
  * with -d, each record is one readable line on stderr.  Levels are
  * syslog's (LOG_ERR .. LOG_DEBUG); records above the set level are
  * dropped before any formatting.

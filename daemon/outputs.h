@@ -3,7 +3,7 @@
  * and the worker settings they are made with.
  *
  * Shared by the batch front end and thumperd so both name, size and
- * encode thumbnails the same way (SPEC §4).
+ * encode thumbnails the same way (design.md §4).
  */
 #ifndef THUMPER_OUTPUTS_H
 #define THUMPER_OUTPUTS_H

@@ -6,7 +6,7 @@
  * steps.  A walk stops while the queue is full and resumes when it has
  * drained.  Orphans are never removed by the walk that finds them: that
  * walk only counts, and a second, deleting walk is started only when the
- * count passes the guards of SPEC §5 (the source root is not empty while
+ * count passes the guards of design.md §5 (the source root is not empty while
  * its dest holds thumbnails, and no more than half of a root's thumbnails
  * would go), or when an operator forced it.
  */

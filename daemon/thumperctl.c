@@ -1,5 +1,5 @@
 /*
- * thumperctl.c - the control client of thumperd (SPEC §2, §7).
+ * thumperctl.c - the control client of thumperd (design.md §2, §7).
  *
  * One request line to the control socket, one reply read to EOF, then
  * the reply rendered: as it came with --json (and for metrics, which is

@@ -20,7 +20,7 @@ struct filter {
 	bool follow_symlinks;
 };
 
-/* Fills in the SPEC §3 default patterns.  Returns 0 or -ENOMEM. */
+/* Fills in the design.md §3 default patterns.  Returns 0 or -ENOMEM. */
 int filter_init_default(struct filter *f);
 /* Replaces a pattern list with copies of pats[0..n).  0 or -ENOMEM. */
 int filter_set_include(struct filter *f, const char *const *pats, size_t n);

@@ -2,7 +2,7 @@
  * settings.c - defaults and name parsing for the thumbnail settings (see
  * settings.h).
  *
- * The defaults here are the ones SPEC §3 documents and etc/thumper.conf
+ * The defaults here are the ones design.md §3 documents and etc/thumper.conf
  * repeats; change all three together.  Parsers are strict: a value either
  * parses completely or is refused, so a typo never becomes a default.
  */

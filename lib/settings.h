@@ -3,7 +3,7 @@
  *
  * One struct shared by the batch front end, the daemon's config loader and
  * the pool: the sizes, the output encoding, the source filter and the
- * limits of SPEC §3.  settings_init() fills in every default; the config
+ * limits of design.md §3.  settings_init() fills in every default; the config
  * loader and command-line options overwrite fields.  Strings in a settings
  * struct (filter patterns) are owned by it and freed by settings_free().
  */
@@ -63,7 +63,7 @@ struct settings {
 	struct limits limits;
 };
 
-/* Fills every field with the SPEC §3 defaults.  Returns 0 or -ENOMEM. */
+/* Fills every field with the design.md §3 defaults.  Returns 0 or -ENOMEM. */
 int settings_init(struct settings *s);
 void settings_free(struct settings *s);
 

@@ -1,5 +1,5 @@
 /*
- * tpath.c - the thumbnail path of a source (see tpath.h, SPEC §4).
+ * tpath.c - the thumbnail path of a source (see tpath.h, design.md §4).
  *
  * Everything is decided from the source's name, never its content, so a
  * freshness check is a stat.  The source's whole name is kept and the

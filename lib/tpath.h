@@ -1,5 +1,5 @@
 /*
- * tpath.h - where a source's thumbnail goes (SPEC §4).
+ * tpath.h - where a source's thumbnail goes (design.md §4).
  *
  * DEST[/SIZE]/REL, where REL is the source's path relative to its root,
  * with the thumbnail format's extension appended unless the source's

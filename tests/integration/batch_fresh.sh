@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumper SRC DEST: freshness (SPEC §4).  A thumbnail carries its source's
+# thumper SRC DEST: freshness (design.md §4).  A thumbnail carries its source's
 # mtime to the nanosecond; a second run writes nothing; --force redoes all;
 # a changed, missing or re-stamped thumbnail is redone and nothing else.
 . "$(dirname "$0")/lib.sh"

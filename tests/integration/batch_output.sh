@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumper SRC DEST: what lands on disk (SPEC §4): names, formats, sizes,
+# thumper SRC DEST: what lands on disk (design.md §4): names, formats, sizes,
 # orientation, stripped metadata, alpha, crop, quality, several sizes and
 # the thumbnail settings of a config file.
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@ t_naming_and_formats() {
 	mkimg "$d/src/h.avif" 400 300
 	run_thumper "$d/src" "$d/dest"
 	expect_rc "mixed formats: exit 0" 0
-	expect_eq "auto format: thumbnail names follow SPEC §4" \
+	expect_eq "auto format: thumbnail names follow design.md §4" \
 		"$(files_in "$d/dest" | tr '\n' ' ')" \
 		"B.JPEG a.jpg c.jpeg g.gif.png h.avif.jpg scan.tiff.jpg t.TIF.jpg w.webp x.png y.PNG "
 	for rel in a.jpg B.JPEG c.jpeg g.gif.png h.avif.jpg scan.tiff.jpg t.TIF.jpg w.webp x.png y.PNG; do

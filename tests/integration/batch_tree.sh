@@ -18,7 +18,7 @@ t_nested_mirror() {
 	expect_rc "nested tree: exit 0" 0
 	want=$(files_in "$d/src" | while IFS= read -r rel; do thumb_rel "$rel"; done | sort)
 	got=$(files_in "$d/dest")
-	expect_eq "nested tree (5 levels) mirrored exactly, names mapped per SPEC §4" \
+	expect_eq "nested tree (5 levels) mirrored exactly, names mapped per design.md §4" \
 		"$(echo $got)" "$(echo $want)"
 	local bad=
 	while IFS= read -r rel; do

@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumper SRC DEST: the worker pool under fire (SPEC §6).  A worker killed
+# thumper SRC DEST: the worker pool under fire (design.md §6).  A worker killed
 # mid-run costs nothing (its job is retried on a fresh worker); -j caps the
 # workers; workers die with the parent, even after kill -9; an interrupted
 # run leaves no partial thumbnail and the next run finishes the job.

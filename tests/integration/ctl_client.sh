@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperctl against a fake daemon (SPEC §2, §7): a small Python server
+# thumperctl against a fake daemon (design.md §2, §7): a small Python server
 # on a Unix socket records each request line and answers with a canned
 # reply.  Proves the request lines byte for byte (--force, paths with
 # spaces, relative paths made absolute), the human rendering of status,

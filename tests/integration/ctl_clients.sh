@@ -1,6 +1,6 @@
 #!/bin/bash
 # thumperd's control socket under many, slow and unprivileged clients
-# (SPEC §7): a client silent for 5 s is dropped while others are served;
+# (design.md §7): a client silent for 5 s is dropped while others are served;
 # 50 clients at once are all answered; past 64 the excess are turned away
 # and the daemon survives; state-changing commands are only for root and
 # the daemon's own uid (SO_PEERCRED), read-only ones for anyone who can

@@ -1,8 +1,8 @@
 #!/bin/bash
-# thumperd's control socket spoken raw, without thumperctl (SPEC §2, §7).
+# thumperd's control socket spoken raw, without thumperctl (design.md §2, §7).
 # Every command gets one well-formed reply (a JSON document and a newline;
 # Prometheus text for metrics) and the daemon closes; status carries the
-# SPEC §7 fields with their types; pause holds new work until resume;
+# design.md §7 fields with their types; pause holds new work until resume;
 # retry forgets a failure record and queues the source again; a malformed
 # or over-long request gets {"error": ...} and never harms the daemon; a
 # rescan PATH never reaches outside the watched roots.
@@ -35,7 +35,7 @@ ask() { ctl_to "$R" "$S" "$1"; }
 reply_diag() { echo "reply: $(head -c 400 "$R" | cat -v)"; }
 
 # jone FILE [EXPR]: FILE holds exactly one JSON object and a final
-# newline (SPEC §7), and EXPR over it (bound to j) is true.
+# newline (design.md §7), and EXPR over it (bound to j) is true.
 jone() {
 	"$CTL_PYTHON" - "$1" "${2:-True}" <<'EOF'
 import json, sys
@@ -401,7 +401,7 @@ t_rescan_stays_inside() {
 }
 
 # A second daemon whose only root is missing: status says degraded and
-# why, and rescan --force refuses to touch that root (SPEC §5).
+# why, and rescan --force refuses to touch that root (design.md §5).
 t_missing_root() {
 	local D2 S2
 	D2=$(newdir)

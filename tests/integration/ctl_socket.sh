@@ -1,5 +1,5 @@
 #!/bin/bash
-# Who owns the control socket (SPEC §7): thumperd binds its own and
+# Who owns the control socket (design.md §7): thumperd binds its own and
 # refuses to start if another daemon already answers on it (the first
 # keeps serving); a stale socket left by a killed daemon is replaced; a
 # file that is not a socket is never removed; a clean stop removes the

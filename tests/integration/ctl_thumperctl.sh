@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperctl against a real thumperd (SPEC §2, §7): --json prints the
+# thumperctl against a real thumperd (design.md §2, §7): --json prints the
 # daemon's reply as it came (the same document the raw socket gives);
 # human output says the same things in words; exit 0 ok, 1 refused or
 # failed by the daemon, 3 the daemon cannot be reached (the message names

@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd: more events than it can hold (SPEC §5).  The daemon is stopped
+# thumperd: more events than it can hold (design.md §5).  The daemon is stopped
 # (SIGSTOP) while thousands of files land in folders it watches, then
 # continued: past fs.inotify.max_queued_events the kernel drops events
 # (IN_Q_OVERFLOW), past queue_limit the daemon drops them itself; either

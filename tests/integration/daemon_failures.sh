@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd: bad input (SPEC §5).  A source that cannot be thumbnailed is
+# thumperd: bad input (design.md §5).  A source that cannot be thumbnailed is
 # recorded under state_dir/failed (one record per source, naming it and
 # the reason), gets no thumbnail, and the daemon carries on: good files
 # arriving afterwards are thumbnailed.  A failed source is redone once it

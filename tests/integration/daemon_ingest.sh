@@ -1,8 +1,8 @@
 #!/bin/bash
-# thumperd: files arriving in a watched tree (SPEC §4, §5).  Each way a
+# thumperd: files arriving in a watched tree (design.md §4, §5).  Each way a
 # real tool drops files in (cp, mv from outside, rsync -a, tar -x,
 # mkdir -p && cp, a slow writer, a .part renamed) ends with exactly the
-# thumbnails SPEC §4 names, each carrying its source's mtime, and nothing
+# thumbnails design.md §4 names, each carrying its source's mtime, and nothing
 # else in DEST: no thumbnail of a temporary name, no failure record.
 # One daemon serves the whole script; each test works in its own folder.
 . "$(dirname "$0")/lib.sh"

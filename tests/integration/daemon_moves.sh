@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd: deletes, renames and moves (SPEC §5).  A delete or a move out
+# thumperd: deletes, renames and moves (design.md §5).  A delete or a move out
 # of the tree removes the thumbnail (mirror_deletes, on by default); a
 # rename or move within the tree renames the thumbnail rather than making
 # it again (the thumbnail keeps its inode); a renamed folder renames its

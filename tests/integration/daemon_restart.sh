@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd: stopping and starting (SPEC §4, §5, §6, §8).  The disk is the
+# thumperd: stopping and starting (design.md §4, §5, §6, §8).  The disk is the
 # state: after kill -9 mid-batch a restart finishes everything and leaves
 # no temporary file; at start the daemon removes leftover temporaries,
 # makes missing and stale thumbnails, leaves fresh ones alone and removes

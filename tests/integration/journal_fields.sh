@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd's records in the journal (SPEC §8).  A private systemd-journald
+# thumperd's records in the journal (design.md §8).  A private systemd-journald
 # runs in a mount namespace of its own (tmpfs over /run and /var/log, so
 # the host's journal is never touched); thumperd runs there with
 # JOURNAL_STREAM set and no -d, so it logs through sd_journal_send.  Its

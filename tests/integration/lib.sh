@@ -268,7 +268,7 @@ files_in() { (cd "$1" && find . -type f -printf '%P\n' | sort); }
 # rewrite of any file (new inode through rename, or new mtime) changes it.
 stamp_of() { (cd "$1" && find . -type f -printf '%P %i %T@\n' | sort); }
 
-# thumb_rel REL [FORMAT]: where SPEC §4 puts the thumbnail of REL when
+# thumb_rel REL [FORMAT]: where design.md §4 puts the thumbnail of REL when
 # FORMAT (auto by default) is requested, relative to DEST.
 thumb_rel() {
 	local rel=$1 fmt=${2:-auto} name ext want
@@ -474,7 +474,7 @@ wait_slow() {
 	return 0
 }
 
-# fresh SRC THUMB: THUMB exists and carries SRC's mtime (SPEC §4).
+# fresh SRC THUMB: THUMB exists and carries SRC's mtime (design.md §4).
 fresh() {
 	[ -f "$2" ] && [ "$(mtime_ns "$2")" = "$(mtime_ns "$1")" ]
 }
@@ -494,7 +494,7 @@ failed_record() { grep -rlF -- "$2" "$1/failed" 2>/dev/null; }
 if [ -x /usr/bin/python3 ]; then TREE_PYTHON=/usr/bin/python3; else TREE_PYTHON=python3; fi
 
 # tree_check SRC DEST: compares the dest tree with the source tree the way
-# SPEC §4 maps it (auto format, one size, default filter).  Prints "ok",
+# design.md §4 maps it (auto format, one size, default filter).  Prints "ok",
 # or a one-line summary of what is missing, stale (mtime differs), extra
 # (thumbnail without a source) and temporary (hidden files in DEST).
 tree_check() {
@@ -549,7 +549,7 @@ tree_ok() { [ "$(tree_check "$1" "$2")" = ok ]; }
 
 # ---------------------------------------------------------------- control socket
 #
-# A raw client of the control socket (SPEC §7) that does not need
+# A raw client of the control socket (design.md §7) that does not need
 # thumperctl: one connection, one request, the reply read until the daemon
 # closes.  Exit status: 0 the daemon replied and closed (a reset after the
 # reply counts as closed), 3 cannot connect (the reason on stderr), 4 no

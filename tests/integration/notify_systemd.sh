@@ -1,5 +1,5 @@
 #!/bin/bash
-# thumperd and systemd's notify protocol (SPEC §8, Type=notify).  The test
+# thumperd and systemd's notify protocol (design.md §8, Type=notify).  The test
 # binds its own NOTIFY_SOCKET and reads every datagram: READY=1 once the
 # control socket is up, STATUS= lines (refreshed while work waits),
 # WATCHDOG=1 from the loop when WATCHDOG_USEC (and WATCHDOG_PID) name the

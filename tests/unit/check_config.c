@@ -1,5 +1,5 @@
 /*
- * check_config.c - thumper.conf loading (SPEC §3): the defaults, a file
+ * check_config.c - thumper.conf loading (design.md §3): the defaults, a file
  * that sets every key, one case per kind of mistake (each message must
  * name file, line and key), "./" paths taken from the config's folder,
  * config_print() output that loads back to the same config, and the

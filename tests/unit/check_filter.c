@@ -1,6 +1,6 @@
 /*
  * check_filter.c - which names are taken and which folders entered
- * (SPEC §3 filter): the defaults, case folding, ignore beating include,
+ * (design.md §3 filter): the defaults, case folding, ignore beating include,
  * and the temporary names upload tools leave behind.
  */
 #include <config.h>

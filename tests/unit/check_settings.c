@@ -1,5 +1,5 @@
 /*
- * check_settings.c - the SPEC §3 defaults and the parsers behind -s, -f,
+ * check_settings.c - the design.md §3 defaults and the parsers behind -s, -f,
  * --crop and the config file: good input parses, anything else is
  * refused without touching the output.
  */

@@ -1,5 +1,5 @@
 /*
- * check_tpath.c - the on-disk naming of SPEC §4: which format a source
+ * check_tpath.c - the on-disk naming of design.md §4: which format a source
  * gets, when the extension is appended, size folders, and the limits
  * (PATH_MAX through the buffer size, NAME_MAX per component).
  */
