@@ -7,7 +7,9 @@
 #      runs `make check` under them; then `make distcheck`,
 #   4. boots a debootstrapped Debian with systemd-nspawn and proves the
 #      installed, hardened thumperd.service works (make check-systemd),
-#   5. runs every fuzz target for FUZZ_SECONDS (default 20) each,
+#   5. builds the Debian package, installs it with apt in a booted Debian,
+#      serves, reloads, removes and purges it (make check-deb),
+#   6. runs every fuzz target for FUZZ_SECONDS (default 20) each,
 # and ends with one line "N passed, N failed".  Build trees go to
 # $BUILD_ROOT (default ./_check).  Exit status 0 only if nothing failed.
 set -u
@@ -65,19 +67,34 @@ else
 	failed_steps+=("make distcheck")
 fi
 
+# tap_step NAME OUT CMD...: runs CMD, which prints TAP, into OUT; a
+# failing CMD that reported no failing test (it died) is one failure.
+tap_outs=()
+tap_step() {
+	local name=$1 out=$2
+	shift 2
+	mkdir -p "$root"
+	"$@" | tee "$out"
+	if [ "${PIPESTATUS[0]}" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+		failed_steps+=("$name")
+	fi
+	tap_outs+=("$out")
+}
+
 step "systemd boot test (make check-systemd)"
-systemd_out=$root/systemd.tap
-(cd "$root/plain" && make check-systemd) | tee "$systemd_out"
+tap_step "make check-systemd" "$root/systemd.tap" make -C "$root/plain" -s check-systemd
+
+step "Debian package test (make check-deb)"
+tap_step "make check-deb" "$root/deb.tap" make -C "$root/plain" -s check-deb
 
 step "fuzz (${FUZZ_SECONDS:-20} s per target)"
-fuzz_out=$root/fuzz.tap
-mkdir -p "$root"
-FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz "$top/tests/fuzz/run.sh" | tee "$fuzz_out"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz \
+	tap_step "fuzz" "$root/fuzz.tap" "$top/tests/fuzz/run.sh"
 
 passed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(PASS\|XFAIL\|SKIP\)')
 failed=$(cat $(find "$root" -name '*.trs') /dev/null | grep -c ':test-result: \(FAIL\|ERROR\|XPASS\)')
-passed=$((passed + distcheck_ok + $(cat "$fuzz_out" "$systemd_out" | grep -c '^ok ')))
-failed=$((failed + $(cat "$fuzz_out" "$systemd_out" | grep -c '^not ok ') + ${#failed_steps[@]}))
+passed=$((passed + distcheck_ok + $(cat "${tap_outs[@]}" | grep -c '^ok ')))
+failed=$((failed + $(cat "${tap_outs[@]}" | grep -c '^not ok ') + ${#failed_steps[@]}))
 for s in "${failed_steps[@]}"; do echo "FAILED: $s"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

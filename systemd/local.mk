@@ -39,8 +39,16 @@ systemd_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 check-systemd:
 	$(SHELL) $(srcdir)/tests/systemd/boot.sh \
 		--srcdir '$(abs_top_srcdir)' --builddir '$(abs_top_builddir)'
-EXTRA_DIST += tests/systemd/boot.sh
-.PHONY: check-systemd
+EXTRA_DIST += tests/systemd/boot.sh tests/systemd/lib.sh
+
+# Builds the Debian package from `make distdir`, installs it with apt in a
+# booted Debian 12 container, and checks that it serves, reloads and
+# purges cleanly.  Needs root, dpkg-dev, debhelper, lintian, debootstrap
+# and systemd-container; see tests/systemd/package.sh.
+check-deb:
+	$(SHELL) $(srcdir)/tests/systemd/package.sh --builddir '$(abs_top_builddir)'
+EXTRA_DIST += tests/systemd/package.sh
+.PHONY: check-systemd check-deb
 
 # distcheck installs under a temporary prefix: the unit folders must go
 # there too rather than to the pkg-config paths under /lib.
