@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""bench.py - paired-run benchmark of thumper against its yardsticks (SPEC §9).
+"""bench.py - paired-run benchmark of thumper against its yardsticks
+(doc/design.md §9).
 
 Called by run.sh (`make bench`), which checks the tools and builds the
 corpus first.  For each corpus it times, in one session:
@@ -7,7 +8,7 @@ corpus first.  For each corpus it times, in one session:
   thumper  thumper -j N --no-progress -s BOX SRC DEST
   loops    N x bench_loop sharing one counter (the worker's thumb code, no pool)
   static   N x bench_loop over a static round-robin split of the list
-  seed     the original Python/Pillow pool, thumper_seed.py --workers N
+  seed     the original Python/Pillow pool, original.py --workers N
   xargs    find SRC -type f | xargs -P N -n 1 vipsthumbnail -s BOX -o DEST/%s.jpg
 
 Method: the corpus is read once (warm page cache), then every contender
@@ -216,7 +217,7 @@ def contenders(a, listfile):
             lambda s, d, _w: [[a.loop, "--shard", f"{k}/{n}", "-l", listfile,
                                *box, s, d] for k in range(n)]))
     out.append(Contender(
-        "seed", f"`thumper_seed.py --workers {n}` (Pillow pool)",
+        "seed", f"`original.py --workers {n}` (Pillow pool)",
         lambda s, d, _w: [[a.python, a.seed, s, d, "--workers", str(n),
                            "--width", w, "--height", h]]))
     out.append(Contender(
@@ -412,8 +413,8 @@ def report_corpus(name, nfiles, mbytes, a, cs, discarded, idle):
 
 
 def report_rss(rows):
-    lines = ["### worker memory (SPEC §9: RSS after 1,000 images ≤ 1.5× "
-             "after 10)", "",
+    lines = ["### worker memory (doc/design.md §9: RSS after 1,000 images "
+             "≤ 1.5× after 10)", "",
              "RSS between images (at rest), VmRSS from /proc/PID/status.", "",
              "| process | RSS after ~10 (MiB) | after ~1000 (MiB) | ratio "
              "| target ≤ 1.5 | notes |", "|---|---:|---:|---:|---|---|"]

@@ -1,7 +1,8 @@
 /*
  * bench_loop.c - the worker's thumbnail code in a plain loop, no pool.
  *
- * The yardstick for SPEC §9 "pool overhead": tests/bench/run.sh starts N
+ * The yardstick for the "pool overhead" target (doc/design.md §9:
+ * thumper -j N at least 0.97x N such loops): tests/bench/run.sh starts N
  * of these side by side over one file list and compares their wall time
  * with `thumper -j N`.  Each process calls thumb_init() once and then
  * thumb_make() per file with the same defaults and the same output names
@@ -15,8 +16,8 @@
  *   (neither)      this process does every file.
  *
  * --rss A,B cycles over the list until B images are done and prints this
- * process's VmRSS/VmHWM after image A and after image B (SPEC §9 "worker
- * memory stays flat").  Every thumbnail overwrites the one from the
+ * process's VmRSS/VmHWM after image A and after image B (doc/design.md §9,
+ * "worker memory stays flat").  Every thumbnail overwrites the one from the
  * previous cycle.
  */
 #include <config.h>
@@ -275,7 +276,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	/* the worker's settings: SPEC §3 limits, as the pool hands them on */
+	/* the worker's settings: the limits of doc/design.md §3, as the pool
+	 * hands them on */
 	b.tcfg = (struct thumb_config){
 		.crop = b.settings.crop,
 		.keep_metadata = b.settings.keep_metadata,

@@ -1,7 +1,8 @@
-# tests/bench/daemon.mk: `make bench-daemon` (SPEC §9 for thumperd: live
-# latency, daemon memory while reconciling, reconcile cost), never part
-# of `make check`.  Included from tests/local.mk after tests/bench/local.mk
-# (which starts EXTRA_PROGRAMS).  See tests/bench/daemon/README.md.
+# tests/bench/daemon.mk: `make bench-daemon` (doc/design.md §9 for
+# thumperd: live latency, daemon memory while reconciling, reconcile
+# cost), never part of `make check`.  Included from tests/local.mk after
+# tests/bench/local.mk (which starts EXTRA_PROGRAMS).  See
+# tests/bench/daemon/README.md.
 #
 # The helpers are EXTRA_PROGRAMS, built only by this target:
 #   latprobe    renames uploads into the drop folder and times them with

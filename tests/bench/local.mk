@@ -1,11 +1,14 @@
-# tests/bench: `make bench` and `make bench-profile` (SPEC §9), never part
-# of `make check`.
+# tests/bench: `make bench` and `make bench-profile` (the batch targets of
+# doc/design.md §9), never part of `make check`.
 #
 # bench_loop is the worker's thumbnail code (pool/thumb.c) in a plain loop,
 # the no-pool yardstick.  It is an EXTRA_PROGRAM: only `make bench`,
 # `make bench-profile` or `make tests/bench/bench_loop` build it.  run.sh
-# does the paired timing; BENCH_JOBS, BENCH_RUNS, BENCH_CORPUS, BENCH_SETS,
-# BENCH_SIZE and friends pass through the environment (see run.sh).
+# builds the corpus with make-corpus.sh (once) and hands over to bench.py,
+# which times thumper against bench_loop, original.py (the Python/Pillow
+# program thumper replaces) and xargs + vipsthumbnail; BENCH_JOBS,
+# BENCH_RUNS, BENCH_CORPUS, BENCH_SETS, BENCH_SIZE and friends pass through
+# the environment (see run.sh).
 EXTRA_PROGRAMS = %D%/bench_loop
 %C%_bench_loop_SOURCES = %D%/bench_loop.c \
 	pool/thumb.c pool/thumb.h pool/tempname.c \
@@ -16,6 +19,7 @@ EXTRA_PROGRAMS = %D%/bench_loop
 CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md
 
 EXTRA_DIST += %D%/README.md %D%/run.sh %D%/bench.py \
+	%D%/make-corpus.sh %D%/original.py \
 	%D%/profile.sh %D%/profile_report.py
 
 BENCH_ENV = \

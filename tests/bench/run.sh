@@ -1,8 +1,9 @@
 #!/bin/bash
 # run.sh - `make bench`: thumper against its yardsticks on real photographs
-# (SPEC §9).  Checks the tools, builds the corpus once into a cache folder,
-# then hands over to bench.py, which does the paired runs and prints the
-# Markdown table (also written to $BENCH_RESULTS).
+# (the batch targets of doc/design.md §9).  Checks the tools, builds the
+# corpus once into a cache folder with make-corpus.sh, then hands over to
+# bench.py, which does the paired runs and prints the Markdown table (also
+# written to $BENCH_RESULTS).
 #
 # Environment (all optional):
 #   BENCH_JOBS=2        N: workers / parallel loops / xargs -P
@@ -17,21 +18,20 @@
 #                       CPUs is dropped and run again; at most
 #                       RUNS x (RETRIES + 1) tries per corpus
 #   THUMPER, THUMPER_WORKER, BENCH_LOOP, BENCH_RESULTS: set by `make bench`
-#   BENCH_SEED, BENCH_MAKE_CORPUS: default to ../shared/ beside the checkout
+#   BENCH_SEED=tests/bench/original.py          the original program (baseline)
+#   BENCH_MAKE_CORPUS=tests/bench/make-corpus.sh  the corpus builder
 set -euo pipefail
 export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-shared=$(cd "$top/.." && pwd)/shared
 
 JOBS=${BENCH_JOBS:-2}
 RUNS=${BENCH_RUNS:-5}
 SETS=${BENCH_SETS-photos-jpeg mixed}
 SIZE=${BENCH_SIZE:-200x200}
 CORPUS=${BENCH_CORPUS:-$HOME/.cache/thumper-corpus}
-SEED=${BENCH_SEED:-$shared/bench/thumper_seed.py}
-MAKE_CORPUS=${BENCH_MAKE_CORPUS:-$shared/corpus/make-corpus.sh}
+SEED=${BENCH_SEED:-$here/original.py}
+MAKE_CORPUS=${BENCH_MAKE_CORPUS:-$here/make-corpus.sh}
 PY=/usr/bin/python3     # Debian's, the one python3-pil installs into
 
 # What each contender needs, as Debian packages; say all that is missing
@@ -50,7 +50,7 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "bench: missing Debian packages: ${missing[*]}" >&2
 	echo "bench: install them with: apt-get install ${missing[*]}" >&2
-	echo "bench: (or run scripts/install-deps.sh, which installs the bench group)" >&2
+	echo "bench: (or run scripts/install-deps.sh bench as root)" >&2
 	exit 2
 fi
 [ -f "$SEED" ] || { echo "bench: $SEED not found (set BENCH_SEED)" >&2; exit 2; }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench_daemon.py - thumperd against SPEC §9 (`make bench-daemon`).
+"""bench_daemon.py - thumperd against doc/design.md §9 (`make bench-daemon`).
 
 Three measurements, each repeated BENCH_DAEMON_RUNS times; the table shows
 medians over the repeats (and says how busy the machine was):
@@ -555,7 +555,7 @@ def report(lat, trees):
                     if k.startswith("BENCH_DAEMON_") and k not in
                     ("BENCH_DAEMON_BIN", "BENCH_DAEMON_RESULTS"))
     cmd = (envs + " " if envs else "") + "make bench-daemon"
-    out = ["## thumperd against SPEC §9", "",
+    out = ["## thumperd against doc/design.md §9", "",
            f"`{cmd}` in the build tree; {datetime.datetime.now():%Y-%m-%d %H:%M}, "
            f"{NCPU} CPUs, Linux {platform.release()}, workers = {ENV['WORKERS']}, "
            f"files on {TMPROOT_FS}.  Every figure is the median over "

@@ -1,5 +1,6 @@
 /*
- * latprobe.c - times uploads into a running thumperd (SPEC §9 live latency).
+ * latprobe.c - times uploads into a running thumperd (live latency,
+ * doc/design.md §9).
  *
  *   latprobe [-t SECONDS] [-g GAP_MS] [-p DAEMON_PID] STAGING SRC DEST NAME...
  *
