@@ -3,6 +3,7 @@ LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver
 TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	THUMPER_VERSION='$(PACKAGE_VERSION)' \
 	THUMPER='$(abs_top_builddir)/thumper' \
 	THUMPERD='$(abs_top_builddir)/thumperd' \
 	THUMPERCTL='$(abs_top_builddir)/thumperctl' \

@@ -207,10 +207,12 @@ EOF
 	ctl -s "$SOCK" failures
 	expect_eq "failures: none" "$RC $(cat "$OUT")" "0 no failures"
 
-	reply '{"version": "0.1.0", "protocol": 1}'
+	# the fake daemon's version differs from the client's on purpose
+	reply '{"version": "9.8.7", "protocol": 1}'
 	ctl -s "$SOCK" version
 	expect_eq "version: thumperctl's, thumperd's and the protocol" \
-		"$RC $(tr '\n' '|' <"$OUT")" "0 thumperctl 0.1.0|thumperd 0.1.0 (protocol 1)|"
+		"$RC $(tr '\n' '|' <"$OUT")" \
+		"0 thumperctl $THUMPER_VERSION|thumperd 9.8.7 (protocol 1)|"
 
 	reply '{"ok": true, "message": "paused: 2 jobs running will finish"}'
 	ctl -s "$SOCK" pause
@@ -313,7 +315,7 @@ t_usage() {
 		fail "--help: the usage on stdout, exit 0"
 	fi
 	ctl -V
-	expect_eq "-V: thumperctl's version, without the daemon" "$RC $(cat "$OUT")" "0 thumperctl 0.1.0"
+	expect_eq "-V: thumperctl's version, without the daemon" "$RC $(cat "$OUT")" "0 thumperctl $THUMPER_VERSION"
 }
 
 t_config_socket() {
