@@ -14,7 +14,7 @@
 
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
-#include "daemon/escape.h"
+#include "lib/escape.h"
 #include "daemon/log.h"
 
 #define MAX_WORKERS_SHOWN 256

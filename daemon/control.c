@@ -25,7 +25,7 @@
 #include "daemon/commands.h"
 #include "daemon/control.h"
 #include "daemon/ctlreq.h"
-#include "daemon/escape.h"
+#include "lib/escape.h"
 #include "daemon/log.h"
 
 struct client {

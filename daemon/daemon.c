@@ -25,7 +25,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/outputs.h"
+#include "pool/outputs.h"
 
 #define HOLD_MIN_MS 1000
 #define HOLD_MAX_MS 60000

@@ -15,7 +15,7 @@
 
 #include <uv.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 #include "daemon/failures.h"
 #include "daemon/queue.h"
 #include "daemon/reconcile.h"

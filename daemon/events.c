@@ -21,7 +21,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/outputs.h"
+#include "pool/outputs.h"
 #include "lib/fsutil.h"
 #include "lib/tpath.h"
 

@@ -30,7 +30,7 @@
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/outputs.h"
+#include "pool/outputs.h"
 
 #define NO_SPACE_RESCAN_S 60
 #define DRAIN_MAX_MS 30000

@@ -1,25 +1,21 @@
-# daemon/: the programs: thumper (batch), later thumperd and thumperctl.
-include daemon/config.mk
-
-bin_PROGRAMS += thumper
-thumper_SOURCES = daemon/batch.c daemon/batch.h daemon/batch_opts.c \
-	daemon/escape.c daemon/escape.h daemon/tmpclean.c daemon/tmpclean.h \
-	daemon/outputs.c daemon/outputs.h daemon/bench.c daemon/plot.c \
-	daemon/plot.h
-thumper_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(CAIRO_CFLAGS)
-thumper_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
-	lib/libthumper.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(CAIRO_LIBS)
+# daemon/: thumperd, the drop-folder daemon: its main (thumperd.c), the
+# dispatch loop, inotify events, reconcile walks, the queue, failure
+# records, the control socket and its commands, journald logging and
+# systemd integration.  Everything but main is daemon/libthumperd.a, so
+# that unit tests link the modules they test.  May include lib/, pool/
+# and watch/.
+noinst_LIBRARIES += daemon/libthumperd.a
+daemon_libthumperd_a_SOURCES = %D%/daemon.c %D%/daemon.h \
+	%D%/lifecycle.c %D%/control.c %D%/control.h \
+	%D%/commands.c %D%/commands.h %D%/ctlreq.c %D%/ctlreq.h \
+	%D%/events.c %D%/scan.c %D%/queue.c %D%/queue.h \
+	%D%/reconcile.c %D%/reconcile.h %D%/failures.c \
+	%D%/failures.h %D%/log.c %D%/log.h
+daemon_libthumperd_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SYSTEMD_CFLAGS)
+DAEMON_LIBS = daemon/libthumperd.a pool/libpool.a watch/libwatch.a \
+	lib/libthumper.a $(UV_LIBS) $(SYSTEMD_LIBS) $(LIBCONFIG_LIBS)
 
 sbin_PROGRAMS += thumperd
-thumperd_SOURCES = daemon/thumperd.c daemon/daemon.c daemon/daemon.h \
-	daemon/lifecycle.c daemon/control.c daemon/control.h \
-	daemon/commands.c daemon/commands.h daemon/ctlreq.c daemon/ctlreq.h \
-	daemon/events.c daemon/scan.c daemon/queue.c daemon/queue.h \
-	daemon/reconcile.c daemon/reconcile.h daemon/failures.c \
-	daemon/failures.h daemon/log.c daemon/log.h daemon/escape.c \
-	daemon/escape.h daemon/outputs.c daemon/outputs.h \
-	daemon/tmpclean.c daemon/tmpclean.h
+thumperd_SOURCES = %D%/thumperd.c
 thumperd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SYSTEMD_CFLAGS)
-thumperd_LDADD = pool/libpool.a watch/libwatch.a daemon/libthumpercfg.a \
-	lib/libthumper.a $(UV_LIBS) $(SYSTEMD_LIBS) $(LIBCONFIG_LIBS)
-include daemon/thumperctl.mk
+thumperd_LDADD = $(DAEMON_LIBS)

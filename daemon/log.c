@@ -20,7 +20,7 @@
 
 #include <systemd/sd-journal.h>
 
-#include "daemon/escape.h"
+#include "lib/escape.h"
 #include "daemon/log.h"
 
 #define MAX_FIELDS 12

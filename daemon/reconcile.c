@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "daemon/reconcile.h"
-#include "daemon/tmpclean.h"
+#include "pool/tmpclean.h"
 #include "lib/tpath.h"
 
 struct reconcile {

@@ -15,7 +15,7 @@
 
 #include <uv.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 

@@ -1,15 +1,10 @@
-# pool/: the worker pool (parent side, libuv), the frame protocol both
-# sides share, and thumper-worker with the libvips thumbnail engine.
+# pool/: the parent side of the worker pool (libuv), the frame protocol
+# both sides share (proto.h), a job's outputs, and the names of the
+# workers' temporary files with the clean-up of leftovers.  May include
+# lib/ and watch/walk.h; the worker includes only proto.h and tempname.h
+# from here.
 noinst_LIBRARIES += pool/libpool.a
-pool_libpool_a_SOURCES = pool/pool.c pool/pool.h pool/proto.c pool/proto.h \
-	pool/tempname.c pool/thumb.h
+pool_libpool_a_SOURCES = %D%/pool.c %D%/pool.h %D%/proto.c %D%/proto.h \
+	%D%/outputs.c %D%/outputs.h %D%/tempname.c %D%/tempname.h \
+	%D%/tmpclean.c %D%/tmpclean.h
 pool_libpool_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
-
-libexec_PROGRAMS += thumper-worker
-thumper_worker_SOURCES = pool/worker.c pool/thumb.c pool/thumb.h pool/tempname.c \
-	pool/sandbox.c pool/sandbox.h \
-	pool/proto.c pool/proto.h \
-	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
-	pool/resample.c pool/resample.h
-thumper_worker_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
-thumper_worker_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm

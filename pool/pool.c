@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "pool/pool.h"
-#include "pool/thumb.h"
+#include "pool/tempname.h"
+#include "worker/thumb.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
@@ -385,7 +386,7 @@ remove_temps(const struct job *j, pid_t pid)
 			continue;
 		memcpy(path, m.outputs[i].path.data, m.outputs[i].path.len);
 		path[m.outputs[i].path.len] = '\0';
-		if (thumb_temp_name(tmp, sizeof(tmp), path, pid) > 0)
+		if (tempname_file(tmp, sizeof(tmp), path, pid) > 0)
 			unlink(tmp);
 	}
 }
@@ -443,7 +444,7 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
 	uv_close((uv_handle_t *)&w->proc, worker_handle_closed_cb);
 	worker_close_pipe(w);
 
-	if (thumb_scratch_name(scratch, sizeof(scratch), w->pid) > 0)
+	if (tempname_scratch(scratch, sizeof(scratch), w->pid) > 0)
 		rmdir(scratch);		/* the worker's, empty: see worker.c */
 	if (j != NULL) {
 		p->nbusy--;

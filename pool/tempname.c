@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool/thumb.h"
+#include "pool/tempname.h"
 
 int
-thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid)
+tempname_file(char *out, size_t outsz, const char *path, pid_t pid)
 {
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path) : 0;
@@ -30,7 +30,7 @@ thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid)
 }
 
 int
-thumb_scratch_name(char *out, size_t outsz, pid_t pid)
+tempname_scratch(char *out, size_t outsz, pid_t pid)
 {
 	const char *tmp = getenv("TMPDIR");
 	int n;

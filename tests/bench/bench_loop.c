@@ -33,7 +33,7 @@
 
 #include "lib/settings.h"
 #include "lib/tpath.h"
-#include "pool/thumb.h"
+#include "worker/thumb.h"
 
 struct file_list {
 	char **paths;

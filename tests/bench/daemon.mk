@@ -7,22 +7,15 @@
 # The helpers are EXTRA_PROGRAMS, built only by this target:
 #   latprobe    renames uploads into the drop folder and times them with
 #               inotify (plus the workers' CPU time per job from /proc)
-#   thumb_time  pool/thumb.c in a plain in-process loop, per-file times
+#   thumb_time  worker/thumb.c in a plain in-process loop, per-file times
 #   mktree      an up-to-date source/dest tree of empty *.jpg files
 EXTRA_PROGRAMS += %D%/daemon/latprobe %D%/daemon/thumb_time %D%/daemon/mktree
 %C%_daemon_latprobe_SOURCES = %D%/daemon/latprobe.c
 %C%_daemon_mktree_SOURCES = %D%/daemon/mktree.c
-# thumb_time links the worker's engine: keep this list in step with
-# thumper_worker_SOURCES in pool/local.mk (all but worker.c, sandbox.c
-# and proto.c), as %D%/local.mk does for bench_loop.
-%C%_daemon_thumb_time_SOURCES = %D%/daemon/thumb_time.c \
-	pool/thumb.c pool/thumb.h pool/tempname.c \
-	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
-	pool/resample.c pool/resample.h
-%C%_daemon_thumb_time_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
-	$(EXIF_CFLAGS)
-%C%_daemon_thumb_time_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) \
-	$(EXIF_LIBS) -lm
+# thumb_time links the worker's engine (worker/local.mk).
+%C%_daemon_thumb_time_SOURCES = %D%/daemon/thumb_time.c
+%C%_daemon_thumb_time_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
+%C%_daemon_thumb_time_LDADD = $(ENGINE_LIBS)
 CLEANFILES += %D%/daemon/latprobe$(EXEEXT) %D%/daemon/thumb_time$(EXEEXT) \
 	%D%/daemon/mktree$(EXEEXT) bench-daemon-results.md
 

@@ -1,7 +1,7 @@
 # tests/bench: `make bench` and `make bench-profile` (the batch targets of
 # doc/design.md §9), never part of `make check`.
 #
-# bench_loop is the worker's thumbnail code (pool/thumb.c) in a plain loop,
+# bench_loop is the worker's thumbnail code (worker/thumb.c) in a plain loop,
 # the no-pool yardstick.  It is an EXTRA_PROGRAM: only `make bench`,
 # `make bench-profile` or `make tests/bench/bench_loop` build it.  run.sh
 # builds the corpus with make-corpus.sh (once) and hands over to bench.py,
@@ -10,12 +10,9 @@
 # BENCH_RUNS, BENCH_CORPUS, BENCH_SETS, BENCH_SIZE and friends pass through
 # the environment (see run.sh).
 EXTRA_PROGRAMS = %D%/bench_loop
-%C%_bench_loop_SOURCES = %D%/bench_loop.c \
-	pool/thumb.c pool/thumb.h pool/tempname.c \
-	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
-	pool/resample.c pool/resample.h
-%C%_bench_loop_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
-%C%_bench_loop_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm
+%C%_bench_loop_SOURCES = %D%/bench_loop.c
+%C%_bench_loop_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
+%C%_bench_loop_LDADD = $(ENGINE_LIBS)
 CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md
 
 EXTRA_DIST += %D%/README.md %D%/run.sh %D%/bench.py \

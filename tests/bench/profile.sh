@@ -1,7 +1,7 @@
 #!/bin/bash
 # profile.sh - where the worker's thumbnail code spends its CPU time.
 #
-# Runs bench_loop (pool/thumb.c in one process, vips_threads = 1) over a
+# Runs bench_loop (worker/thumb.c in one process, vips_threads = 1) over a
 # sample of the corpus under `perf record` (software cpu-clock event, DWARF
 # call graphs: the VM has no hardware counters and Debian's libraries carry
 # no frame pointers) and prints

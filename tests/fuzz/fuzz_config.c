@@ -6,7 +6,7 @@
  * open a file.  tests/fuzz/fuzz_config.supp holds libconfig 1.5's own
  * leak on some syntax errors (hyperrealm/libconfig#142, fixed in 1.7).
  *
- * fuzz-sources: daemon/config.c daemon/config_print.c lib/settings.c
+ * fuzz-sources: lib/config.c lib/config_print.c lib/settings.c
  * fuzz-sources: lib/filter.c lib/tpath.c
  * fuzz-pkgs: libconfig
  */
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

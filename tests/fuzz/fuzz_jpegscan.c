@@ -5,13 +5,13 @@
  * errors it checks what the builder promises: a result is shorter than
  * its input, still starts with SOI and ends with EOI, and reducing it
  * again changes nothing (it already holds only needed scans).
- * fuzz-sources: pool/jpegscan.c
+ * fuzz-sources: worker/jpegscan.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool/jpegscan.h"
+#include "worker/jpegscan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  * accessors (every string read to its stated length, every key looked
  * up again), and an error must carry its offset.
  *
- * fuzz-sources: daemon/json.c
+ * fuzz-sources: ctl/json.c
  */
 #include <config.h>
 
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/json.h"
+#include "ctl/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

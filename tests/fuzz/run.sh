@@ -8,7 +8,7 @@
 #   CC            compiler (default clang)
 #
 # A target names what it links in two lines of its opening comment:
-#    * fuzz-sources: daemon/config.c lib/settings.c   (paths under SRCDIR)
+#    * fuzz-sources: lib/config.c lib/settings.c   (paths under SRCDIR)
 #    * fuzz-pkgs: libconfig                           (pkg-config names)
 # (anything before the keyword is ignored, so "// fuzz-pkgs: x" works too).
 # Seeds come from tests/fuzz/corpus/<target>/; new inputs go to the work

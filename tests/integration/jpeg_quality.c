@@ -1,5 +1,5 @@
 /*
- * jpeg_quality.c - the worker's JPEG fast path (pool/jpegfast.c) against
+ * jpeg_quality.c - the worker's JPEG fast path (worker/jpegfast.c) against
  * its plain libvips path, on real photographs.  Prints TAP.
  *
  * Each photograph of mate-backgrounds (a dependency of the test suite,
@@ -36,8 +36,8 @@
 #include <jpeglib.h>
 #include <vips/vips.h>
 
-#include "pool/jpegfast.h"
-#include "pool/thumb.h"
+#include "worker/jpegfast.h"
+#include "worker/thumb.h"
 
 #define MAX_SAMPLES 2048
 #define PSNR_SAME 99.0		/* identical pixels */

@@ -53,9 +53,6 @@ EXTRA_DIST += \
 # (PSNR), and the inputs it must leave to libvips.  A C program printing TAP.
 check_PROGRAMS += %D%/jpeg_quality
 TESTS += %D%/jpeg_quality
-%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c \
-	pool/thumb.c pool/thumb.h pool/tempname.c \
-	pool/jpegfast.c pool/jpegfast.h pool/jpegscan.c pool/jpegscan.h \
-	pool/resample.c pool/resample.h
+%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c
 %C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
-%C%_jpeg_quality_LDADD = lib/libthumper.a $(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm
+%C%_jpeg_quality_LDADD = $(ENGINE_LIBS)

@@ -17,7 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 
 static char dir[256];
 static char err[1024];

@@ -1,5 +1,5 @@
 /*
- * check_jpegscan.c - the reduced progressive stream (pool/jpegscan.c).
+ * check_jpegscan.c - the reduced progressive stream (worker/jpegscan.c).
  *
  * Test images are made here with libjpeg (noise, so that every DCT
  * coefficient matters), in every common sampling, sequential and
@@ -21,7 +21,7 @@
 
 #include <jpeglib.h>
 
-#include "pool/jpegscan.h"
+#include "worker/jpegscan.h"
 
 struct sampling {
 	const char *name;

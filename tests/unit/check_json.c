@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/json.h"
+#include "ctl/json.h"
 
 static struct json *parse(const char *text)
 {

@@ -1,5 +1,5 @@
 /*
- * check_resample.c - the fast path's reduce (pool/resample.c) against the
+ * check_resample.c - the fast path's reduce (worker/resample.c) against the
  * libvips operation it copies, vips_resize(), on noise images of random
  * sizes reduced into random boxes as vips_thumbnail() would: the output
  * size must be libvips' own, and the pixels within one level of it (in
@@ -13,7 +13,7 @@
 
 #include <vips/vips.h>
 
-#include "pool/resample.h"
+#include "worker/resample.h"
 
 static unsigned rng = 2024;
 

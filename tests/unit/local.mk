@@ -24,29 +24,30 @@ TESTS += %D%/check_tpath %D%/check_filter %D%/check_settings \
 %C%_check_config_SOURCES = %D%/check_config.c
 %C%_check_config_CPPFLAGS = $(unit_cppflags)
 %C%_check_config_CFLAGS = $(unit_cflags) $(LIBCONFIG_CFLAGS)
-%C%_check_config_LDADD = daemon/libthumpercfg.a lib/libthumper.a \
-	$(LIBCONFIG_LIBS) $(CHECK_LIBS)
+%C%_check_config_LDADD = lib/libthumper.a $(LIBCONFIG_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += %D%/check_proto %D%/check_pool %D%/stub_worker
 TESTS += %D%/check_proto %D%/check_pool
 
-%C%_check_proto_SOURCES = %D%/check_proto.c pool/proto.c pool/proto.h
+%C%_check_proto_SOURCES = %D%/check_proto.c
 %C%_check_proto_CFLAGS = $(unit_cflags)
-%C%_check_proto_LDADD = $(CHECK_LIBS)
+%C%_check_proto_LDADD = pool/libpool.a $(CHECK_LIBS)
 
 # The pool against the real worker and against stub_worker, which
 # misbehaves on purpose (hangs, sends garbage, dies at start).
 %C%_check_pool_SOURCES = %D%/check_pool.c
 %C%_check_pool_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
-%C%_check_pool_LDADD = pool/libpool.a $(UV_LIBS) $(CHECK_LIBS)
+%C%_check_pool_LDADD = pool/libpool.a watch/libwatch.a lib/libthumper.a \
+	$(UV_LIBS) $(CHECK_LIBS)
 
-%C%_stub_worker_SOURCES = %D%/stub_worker.c pool/proto.c pool/proto.h
+%C%_stub_worker_SOURCES = %D%/stub_worker.c
+%C%_stub_worker_LDADD = pool/libpool.a
 
 # The JSON reader thumperctl renders daemon replies with.
 check_PROGRAMS += %D%/check_json
 TESTS += %D%/check_json
 
-%C%_check_json_SOURCES = %D%/check_json.c daemon/json.c daemon/json.h
+%C%_check_json_SOURCES = %D%/check_json.c ctl/json.c ctl/json.h
 %C%_check_json_CFLAGS = $(unit_cflags)
 %C%_check_json_LDADD = $(CHECK_LIBS) -lm
 
@@ -63,26 +64,24 @@ TESTS += %D%/check_watch
 check_PROGRAMS += %D%/check_ctlreq
 TESTS += %D%/check_ctlreq
 
-%C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c daemon/ctlreq.c daemon/ctlreq.h
+%C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c
 %C%_check_ctlreq_CFLAGS = $(unit_cflags)
-%C%_check_ctlreq_LDADD = $(CHECK_LIBS)
+%C%_check_ctlreq_LDADD = daemon/libthumperd.a $(CHECK_LIBS)
 
 # The reduced progressive JPEG stream of the worker's fast path
-# (pool/jpegscan.c), proven against libjpeg's own decode.
+# (worker/jpegscan.c), proven against libjpeg's own decode.
 check_PROGRAMS += %D%/check_jpegscan
 TESTS += %D%/check_jpegscan
 
-%C%_check_jpegscan_SOURCES = %D%/check_jpegscan.c pool/jpegscan.c \
-	pool/jpegscan.h
+%C%_check_jpegscan_SOURCES = %D%/check_jpegscan.c
 %C%_check_jpegscan_CFLAGS = $(unit_cflags) $(JPEG_CFLAGS)
-%C%_check_jpegscan_LDADD = $(JPEG_LIBS) $(CHECK_LIBS)
+%C%_check_jpegscan_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
-# The fast path's reduce (pool/resample.c) against vips_resize().
+# The fast path's reduce (worker/resample.c) against vips_resize().
 check_PROGRAMS += %D%/check_resample
 TESTS += %D%/check_resample
 
-%C%_check_resample_SOURCES = %D%/check_resample.c pool/resample.c \
-	pool/resample.h
+%C%_check_resample_SOURCES = %D%/check_resample.c
 %C%_check_resample_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
-%C%_check_resample_LDADD = $(VIPS_LIBS) $(CHECK_LIBS) -lm
+%C%_check_resample_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 endif

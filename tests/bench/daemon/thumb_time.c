@@ -3,7 +3,7 @@
  *
  *   thumb_time [-n REPS] [-s WxH] DEST FILE...
  *
- * Runs thumb_make() (pool/thumb.c, the code thumper-worker runs, with the
+ * Runs thumb_make() (worker/thumb.c, the code thumper-worker runs, with the
  * same defaults: 200x200, auto format, quality 85, one libvips thread)
  * over FILE... REPS times, the files interleaved so a slow moment is
  * spread over all of them, and prints per file the median, minimum and
@@ -24,7 +24,7 @@
 
 #include "lib/settings.h"
 #include "lib/tpath.h"
-#include "pool/thumb.h"
+#include "worker/thumb.h"
 
 static uint64_t
 now_ns(void)

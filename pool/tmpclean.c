@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/tmpclean.h"
+#include "pool/tmpclean.h"
 #include "watch/walk.h"
 
 /*

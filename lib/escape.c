@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "daemon/escape.h"
+#include "lib/escape.h"
 
 /* Length of the well-formed UTF-8 sequence at S (2..4), or 0. */
 static size_t

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/batch.h"
-#include "daemon/config.h"
+#include "batch/batch.h"
+#include "lib/config.h"
 
 enum {
 	OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON,

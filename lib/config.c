@@ -37,7 +37,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define KEY_MAX 128

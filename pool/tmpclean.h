@@ -7,13 +7,13 @@
 #include <stdbool.h>
 
 /*
- * True when NAME is a worker temporary file (thumb_temp_name()) whose
+ * True when NAME is a worker temporary file (tempname_file()) whose
  * worker is gone: no live (non-zombie) thumper-worker has its pid.
  */
 bool tmpclean_is_leftover(const char *name);
 
 /*
- * Removes every worker temporary file (thumb_temp_name()) under ROOT whose
+ * Removes every worker temporary file (tempname_file()) under ROOT whose
  * worker process no longer exists.  Returns how many were removed, or
  * -errno if ROOT cannot be read.
  */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/outputs.h"
+#include "pool/outputs.h"
 #include "lib/tpath.h"
 
 static const char *

@@ -28,8 +28,9 @@
 #include <unistd.h>
 
 #include "pool/proto.h"
-#include "pool/sandbox.h"
-#include "pool/thumb.h"
+#include "worker/sandbox.h"
+#include "pool/tempname.h"
+#include "worker/thumb.h"
 
 #define WORKER_FD 3
 
@@ -151,7 +152,7 @@ static char scratch[PATH_MAX];
 static void
 make_scratch(void)
 {
-	if (thumb_scratch_name(scratch, sizeof(scratch), getpid()) < 0 ||
+	if (tempname_scratch(scratch, sizeof(scratch), getpid()) < 0 ||
 	    (mkdir(scratch, 0700) != 0 && errno != EEXIST))
 		die("cannot create %s: %s", scratch, strerror(errno));
 	setenv("XDG_RUNTIME_DIR", scratch, 1);

@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
-#include "daemon/escape.h"
-#include "daemon/json.h"
+#include "lib/config.h"
+#include "lib/escape.h"
+#include "ctl/json.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2

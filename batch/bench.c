@@ -30,9 +30,9 @@
 
 #include <uv.h>
 
-#include "daemon/batch.h"
-#include "daemon/escape.h"
-#include "daemon/plot.h"
+#include "batch/batch.h"
+#include "lib/escape.h"
+#include "batch/plot.h"
 #include "watch/walk.h"
 
 #define NEAR_BEST 1.05		/* "within 5% of the fastest" */

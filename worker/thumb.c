@@ -33,8 +33,9 @@
 #include <vips/vips.h>
 
 #include "lib/fsutil.h"
-#include "pool/jpegfast.h"
-#include "pool/thumb.h"
+#include "worker/jpegfast.h"
+#include "pool/tempname.h"
+#include "worker/thumb.h"
 
 /*
  * Loader options for the decode.  vips_thumbnail_source()'s own fail_on
@@ -220,7 +221,7 @@ write_atomic(const char *path, const void *buf, size_t len,
 	const char *p = buf;
 	int fd, rc = 0;
 
-	if (thumb_temp_name(tmp, sizeof(tmp), path, getpid()) < 0)
+	if (tempname_file(tmp, sizeof(tmp), path, getpid()) < 0)
 		return -ENAMETOOLONG;
 	if ((rc = fsutil_mkdir_parent(path)) != 0)
 		return rc;

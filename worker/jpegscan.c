@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool/jpegscan.h"
+#include "worker/jpegscan.h"
 
 #define M_SOF0 0xC0
 #define M_SOF1 0xC1

@@ -27,9 +27,9 @@
 #include <libexif/exif-data.h>
 
 #include "lib/settings.h"
-#include "pool/jpegfast.h"
-#include "pool/jpegscan.h"
-#include "pool/resample.h"
+#include "worker/jpegfast.h"
+#include "worker/jpegscan.h"
+#include "worker/resample.h"
 
 #define CHUNK (64 * 1024)		/* read size: below the mmap threshold */
 #define ICC_SIG_DESC 0x64657363u	/* 'desc' */

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "pool/thumb.h"
+#include "worker/thumb.h"
 
 /*
  * Which DCT scale the decode uses (THUMPER_JPEG_FAST for now).  EXACT

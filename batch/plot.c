@@ -22,7 +22,7 @@
 #include <cairo.h>
 #include <cairo-svg.h>
 
-#include "daemon/plot.h"
+#include "batch/plot.h"
 
 #define PAGE_W 800.0
 #define PAGE_H 520.0

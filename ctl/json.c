@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/json.h"
+#include "ctl/json.h"
 
 struct json {
 	enum json_type type;

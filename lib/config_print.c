@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "daemon/config.h"
+#include "lib/config.h"
 
 /* S as a libconfig string literal: quotes, backslashes and control bytes
  * escaped, every other byte as it is. */

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool/resample.h"
+#include "worker/resample.h"
 
 #define FIX_SHIFT 12			/* VIPS_INTERPOLATE_SHIFT: reduceh */
 #define FIX_ONE (1 << FIX_SHIFT)

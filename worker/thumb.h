@@ -67,23 +67,10 @@ void thumb_shutdown(void);
 
 /*
  * Thumbnails SRC into OUTS[0..n).  Fills RES and returns its status.
- * Temporary files are named thumb_temp_name() in each output's folder.
+ * Temporary files are named tempname_file() in each output's folder.
  */
 enum thumb_status thumb_make(const struct thumb_config *cfg, const char *src,
 			     const struct thumb_output *outs, size_t n,
 			     struct thumb_result *res);
-
-/*
- * The temporary file a process with PID uses in the folder of PATH: one per
- * process and folder, so a parent that saw a worker die knows exactly
- * which file to remove.  Returns its length or -ENAMETOOLONG.
- */
-int thumb_temp_name(char *out, size_t outsz, const char *path, pid_t pid);
-
-/*
- * The scratch folder of the worker with PID (for liborc's code, see
- * worker.c): under $TMPDIR or /tmp.  Returns its length or -ENAMETOOLONG.
- */
-int thumb_scratch_name(char *out, size_t outsz, pid_t pid);
 
 #endif

@@ -23,10 +23,10 @@
 
 #include <uv.h>
 
-#include "daemon/batch.h"
-#include "daemon/escape.h"
-#include "daemon/outputs.h"
-#include "daemon/tmpclean.h"
+#include "batch/batch.h"
+#include "lib/escape.h"
+#include "pool/outputs.h"
+#include "pool/tmpclean.h"
 #include "lib/fsutil.h"
 #include "pool/pool.h"
 #include "watch/walk.h"

@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pool/sandbox.h"
+#include "worker/sandbox.h"
 
 /* Landlock ABI 3 (Linux 6.2); Debian 12's headers are 6.1.  The value is
  * kernel ABI and cannot change. */
