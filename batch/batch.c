@@ -28,6 +28,7 @@
 #include "pool/outputs.h"
 #include "pool/tmpclean.h"
 #include "lib/fsutil.h"
+#include "lib/path.h"
 #include "pool/pool.h"
 #include "watch/walk.h"
 
@@ -261,38 +262,6 @@ signal_cb(uv_signal_t *h, int sig)
 	finish(b);
 }
 
-static void
-print_json(const struct batch_summary *b)
-{
-	double el = b->elapsed_s;
-
-	printf("{\"source\": ");
-	escape_json(stdout, b->src);
-	printf(", \"dest\": ");
-	escape_json(stdout, b->dest);
-	printf(", \"done\": %lu, \"skipped\": %lu, \"failed\": %lu, "
-	       "\"elapsed_s\": %.3f, \"rate\": %.2f, \"failures\": [",
-	       b->done, b->skipped, b->failed, el, el > 0 ? b->done / el : 0.0);
-	for (const struct batch_failure *f = b->failures; f; f = f->next) {
-		printf("%s{\"source\": ", f == b->failures ? "" : ", ");
-		escape_json(stdout, f->src);
-		printf(", \"reason\": ");
-		escape_json(stdout, f->reason);
-		printf("}");
-	}
-	printf("], \"failures_truncated\": %s}\n",
-	       b->nfailures < b->failed ? "true" : "false");
-}
-
-static bool
-inside(const char *dir, const char *path)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(dir, path, n) == 0 &&
-	       (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0);
-}
-
 /*
  * realpath(3) for a path whose last components may not exist yet: the
  * longest existing prefix is resolved and the rest appended.  0 or -errno.
@@ -362,12 +331,12 @@ setup_paths(struct batch *b)
 				      : strerror(-rc));
 		return -1;
 	}
-	if (inside(b->src, b->dest)) {
+	if (path_inside(b->dest, b->src)) {
 		fprintf(stderr, "thumper: DEST %s is inside SRC %s: thumbnails "
 			"would become sources\n", b->dest, b->src);
 		return -1;
 	}
-	if (inside(b->dest, b->src)) {
+	if (path_inside(b->src, b->dest)) {
 		fprintf(stderr, "thumper: SRC %s is inside DEST %s: thumbnails "
 			"could overwrite sources\n", b->src, b->dest);
 		return -1;
@@ -392,14 +361,17 @@ static int
 start(struct batch *b)
 {
 	const struct settings *s = &b->o->settings;
-	char worker[PATH_MAX];
+	char worker[PATH_MAX], err[256];
 	struct pool_options po = {
 		.worker_path = worker,
 		.workers = b->jobs,
 	};
 	int rc;
 
-	outputs_pool_options(&po, s);
+	if (outputs_pool_options(&po, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "thumper: %s\n", err);
+		return -1;
+	}
 	po.setup.nread = po.setup.nwrite = 1;
 	po.setup.read[0].data = (const uint8_t *)b->src;
 	po.setup.read[0].len = (uint32_t)strlen(b->src);
@@ -490,44 +462,4 @@ batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	if (b.exit_code != 0)
 		return b.exit_code;
 	return b.failed > 0 ? 1 : 0;
-}
-
-int
-main(int argc, char **argv)
-{
-	struct batch_opts o;
-	struct batch_summary sum;
-	char err[1024];
-	int rc;
-
-	if (argc > 1 && strcmp(argv[1], "bench") == 0)
-		return bench_main(argc - 1, argv + 1);
-	switch (batch_parse_args(argc, argv, &o, err, sizeof(err))) {
-	case BATCH_HELP:
-		batch_usage(stdout);
-		batch_opts_free(&o);
-		return 0;
-	case BATCH_VERSION:
-		printf("thumper %s\n", PACKAGE_VERSION);
-		batch_opts_free(&o);
-		return 0;
-	case BATCH_USAGE_ERROR:
-		fprintf(stderr, "thumper: %s\n", err);
-		fprintf(stderr, "Try 'thumper --help'.\n");
-		batch_opts_free(&o);
-		return 2;
-	case BATCH_RUN:
-		break;
-	}
-	rc = batch_run(&o, o.src, o.dest, o.jobs, &sum);
-	if (sum.ran && o.json)
-		print_json(&sum);
-	else if (sum.ran)
-		fprintf(stderr, "thumper: %lu done, %lu skipped, %lu failed in "
-			"%.2f s (%.1f images/s)\n", sum.done, sum.skipped,
-			sum.failed, sum.elapsed_s,
-			sum.elapsed_s > 0 ? sum.done / sum.elapsed_s : 0.0);
-	batch_summary_free(&sum);
-	batch_opts_free(&o);
-	return rc;
 }

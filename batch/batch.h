@@ -90,7 +90,4 @@ int batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	      unsigned jobs, struct batch_summary *out);
 void batch_summary_free(struct batch_summary *s);
 
-/* `thumper bench`: ARGV starts at "bench".  Returns the exit status. */
-int bench_main(int argc, char **argv);
-
 #endif

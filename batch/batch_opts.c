@@ -145,17 +145,239 @@ parse_range(const char *s, unsigned *lo, unsigned *hi)
 	return 0;
 }
 
+/* The thumbnail options, kept aside until -c FILE has been read. */
+struct thumb_opts {
+	int boxes[SETTINGS_MAX_SIZES][2];	/* -s, in order */
+	size_t nboxes;
+	enum thumb_format format;		/* -f, when set_format */
+	enum thumb_crop crop;			/* --crop, when set_crop */
+	bool set_format, set_crop;
+	unsigned quality;			/* -q, 0: not given */
+};
+
+/* -s WxH: one more box, at most SETTINGS_MAX_SIZES, none twice. */
+static int
+parse_size(const char *arg, struct thumb_opts *t, char *err, size_t errsz)
+{
+	int *box;
+
+	if (t->nboxes == SETTINGS_MAX_SIZES) {
+		snprintf(err, errsz, "--size: at most %d sizes",
+			 SETTINGS_MAX_SIZES);
+		return -1;
+	}
+	box = t->boxes[t->nboxes];
+	if (settings_parse_box(arg, &box[0], &box[1]) != 0) {
+		snprintf(err, errsz, "--size: '%s' is not WxH "
+			 "(for example 200x200)", arg);
+		return -1;
+	}
+	for (size_t i = 0; i < t->nboxes; i++)
+		if (t->boxes[i][0] == box[0] && t->boxes[i][1] == box[1]) {
+			snprintf(err, errsz, "--size: %s is given twice", arg);
+			return -1;
+		}
+	t->nboxes++;
+	return 0;
+}
+
+/*
+ * Option C if it is a thumbnail option (-s, -f, -q, --crop) into T.
+ * 0 taken, -1 a bad value (err says why), 1 not a thumbnail option.
+ */
+static int
+parse_thumb_opt(int c, const char *arg, struct thumb_opts *t, char *err,
+		size_t errsz)
+{
+	switch (c) {
+	case 's':
+		return parse_size(arg, t, err, errsz);
+	case 'f':
+		if (settings_parse_format(arg, &t->format) != 0) {
+			snprintf(err, errsz, "--format: '%s' is not one of "
+				 "auto, jpeg, png, webp, avif", arg);
+			return -1;
+		}
+		t->set_format = true;
+		return 0;
+	case 'q':
+		if (parse_uint(arg, 1, 100, &t->quality) != 0) {
+			snprintf(err, errsz, "--quality: '%s' is not a "
+				 "number from 1 to 100", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_CROP:
+		if (settings_parse_crop(arg, &t->crop) != 0) {
+			snprintf(err, errsz, "--crop: '%s' is not one of "
+				 "none, centre, attention", arg);
+			return -1;
+		}
+		t->set_crop = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* -j: a worker count for the batch, a range of counts for the bench. */
+static int
+parse_jobs(const char *arg, bool bench, struct batch_opts *o, char *err,
+	   size_t errsz)
+{
+	if (bench) {
+		if (parse_range(arg, &o->jobs_lo, &o->jobs_hi) != 0) {
+			snprintf(err, errsz, "--jobs: '%s' is not a count N "
+				 "or a range LO-HI with 1 <= LO <= HI <= %d",
+				 arg, JOBS_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_uint(arg, 1, JOBS_MAX, &o->jobs) != 0) {
+		snprintf(err, errsz, "--jobs: '%s' is not a number from 1 to "
+			 "1024", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Option C if it says how to run (-j, --force, --progress, --no-progress,
+ * --json, -c, and the bench's --plot and --runs) into O.  0 taken, -1 a
+ * bad value (err says why), 1 not such an option.
+ */
+static int
+parse_run_opt(int c, const char *arg, bool bench, struct batch_opts *o,
+	      char *err, size_t errsz)
+{
+	switch (c) {
+	case 'j':
+		return parse_jobs(arg, bench, o, err, errsz);
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case OPT_PROGRESS:
+		o->progress = PROGRESS_ON;
+		return 0;
+	case OPT_NO_PROGRESS:
+		o->progress = PROGRESS_OFF;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_PLOT:
+		if (*arg == '\0') {
+			snprintf(err, errsz, "--plot: an empty file name");
+			return -1;
+		}
+		o->plot_path = arg;
+		return 0;
+	case OPT_RUNS:
+		if (parse_uint(arg, 1, RUNS_MAX, &o->runs) != 0) {
+			snprintf(err, errsz, "--runs: '%s' is not a number from "
+				 "1 to %d", arg, RUNS_MAX);
+			return -1;
+		}
+		return 0;
+	case 'c':
+		o->config_path = arg;
+		return 0;
+	}
+	return 1;
+}
+
+/* The folders after the options: SRC DEST, or the bench's one SRC. */
+static int
+parse_operands(int argc, char **argv, bool bench, struct batch_opts *o,
+	       char *err, size_t errsz)
+{
+	int n = argc - optind;
+
+	if (bench) {
+		if (n != 1) {
+			snprintf(err, errsz, n < 1 ? "SRC is needed"
+				 : "too many arguments: only SRC is taken");
+			return -1;
+		}
+		o->src = argv[optind];
+		if (o->jobs_hi == 0) {
+			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+			o->jobs_lo = 1;
+			o->jobs_hi = ncpu < 1 ? 1 : ncpu > JOBS_MAX ? JOBS_MAX
+				     : (unsigned)ncpu;
+		}
+		return 0;
+	}
+	if (n != 2) {
+		snprintf(err, errsz, n < 2 ? "SRC and DEST are needed"
+			 : "too many arguments: only SRC and DEST are taken");
+		return -1;
+	}
+	o->src = argv[optind];
+	o->dest = argv[optind + 1];
+	return 0;
+}
+
+/*
+ * The settings: the defaults, then -c FILE's thumbnail groups, then the
+ * thumbnail options of T over them.  0, or -1 (err says why).
+ */
+static int
+apply_settings(const struct thumb_opts *t, struct batch_opts *o, char *err,
+	       size_t errsz)
+{
+	struct settings *st = &o->settings;
+
+	if (o->config_path) {
+		struct config cfg;
+
+		if (config_defaults(&cfg) != 0 ||
+		    config_load(&cfg, o->config_path, err, errsz) != 0) {
+			config_free(&cfg);
+			return -1;
+		}
+		settings_free(st);
+		*st = cfg.settings;
+		memset(&cfg.settings, 0, sizeof(cfg.settings));
+		config_free(&cfg);
+	}
+	if (t->nboxes > 0) {
+		st->nsizes = t->nboxes;
+		for (size_t i = 0; i < t->nboxes; i++) {
+			struct size_spec *sz = &st->sizes[i];
+
+			memset(sz, 0, sizeof(*sz));
+			sz->width = t->boxes[i][0];
+			sz->height = t->boxes[i][1];
+			snprintf(sz->name, sizeof(sz->name), "%dx%d", sz->width,
+				 sz->height);
+		}
+	}
+	if (t->set_format) {
+		st->format = t->format;
+		for (size_t i = 0; i < st->nsizes; i++)
+			st->sizes[i].format = THUMB_FORMAT_AUTO;
+	}
+	if (t->quality > 0) {
+		st->quality = (int)t->quality;
+		for (size_t i = 0; i < st->nsizes; i++)
+			st->sizes[i].quality = 0;
+	}
+	if (t->set_crop)
+		st->crop = t->crop;
+	return 0;
+}
+
 static enum batch_parse
 parse_args(int argc, char **argv, bool bench, struct batch_opts *o, char *err,
 	   size_t errsz)
 {
-	int boxes[SETTINGS_MAX_SIZES][2];
-	size_t nboxes = 0;
-	enum thumb_format format = THUMB_FORMAT_AUTO;
-	enum thumb_crop crop = THUMB_CROP_NONE;
-	bool set_format = false, set_crop = false;
-	unsigned quality = 0;
-	int c;
+	struct thumb_opts t = {
+		.format = THUMB_FORMAT_AUTO,
+		.crop = THUMB_CROP_NONE,
+	};
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->progress = PROGRESS_AUTO;
@@ -169,172 +391,25 @@ parse_args(int argc, char **argv, bool bench, struct batch_opts *o, char *err,
 	while ((c = getopt_long(argc, argv, ":j:s:f:q:c:hV",
 				bench ? bench_long_opts : batch_long_opts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (bench) {
-				if (parse_range(optarg, &o->jobs_lo,
-						&o->jobs_hi) != 0) {
-					snprintf(err, errsz, "--jobs: '%s' is not "
-						 "a count N or a range LO-HI "
-						 "with 1 <= LO <= HI <= %d",
-						 optarg, JOBS_MAX);
-					return BATCH_USAGE_ERROR;
-				}
-				break;
-			}
-			if (parse_uint(optarg, 1, JOBS_MAX, &o->jobs) != 0) {
-				snprintf(err, errsz, "--jobs: '%s' is not a "
-					 "number from 1 to 1024", optarg);
-				return BATCH_USAGE_ERROR;
-			}
-			break;
-		case 's':
-			if (nboxes == SETTINGS_MAX_SIZES) {
-				snprintf(err, errsz, "--size: at most %d sizes",
-					 SETTINGS_MAX_SIZES);
-				return BATCH_USAGE_ERROR;
-			}
-			if (settings_parse_box(optarg, &boxes[nboxes][0],
-					       &boxes[nboxes][1]) != 0) {
-				snprintf(err, errsz, "--size: '%s' is not WxH "
-					 "(for example 200x200)", optarg);
-				return BATCH_USAGE_ERROR;
-			}
-			for (size_t i = 0; i < nboxes; i++)
-				if (boxes[i][0] == boxes[nboxes][0] &&
-				    boxes[i][1] == boxes[nboxes][1]) {
-					snprintf(err, errsz, "--size: %s is given "
-						 "twice", optarg);
-					return BATCH_USAGE_ERROR;
-				}
-			nboxes++;
-			break;
-		case 'f':
-			if (settings_parse_format(optarg, &format) != 0) {
-				snprintf(err, errsz, "--format: '%s' is not one of "
-					 "auto, jpeg, png, webp, avif", optarg);
-				return BATCH_USAGE_ERROR;
-			}
-			set_format = true;
-			break;
-		case 'q':
-			if (parse_uint(optarg, 1, 100, &quality) != 0) {
-				snprintf(err, errsz, "--quality: '%s' is not a "
-					 "number from 1 to 100", optarg);
-				return BATCH_USAGE_ERROR;
-			}
-			break;
-		case OPT_CROP:
-			if (settings_parse_crop(optarg, &crop) != 0) {
-				snprintf(err, errsz, "--crop: '%s' is not one of "
-					 "none, centre, attention", optarg);
-				return BATCH_USAGE_ERROR;
-			}
-			set_crop = true;
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case OPT_PROGRESS:
-			o->progress = PROGRESS_ON;
-			break;
-		case OPT_NO_PROGRESS:
-			o->progress = PROGRESS_OFF;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_PLOT:
-			if (*optarg == '\0') {
-				snprintf(err, errsz, "--plot: an empty file name");
-				return BATCH_USAGE_ERROR;
-			}
-			o->plot_path = optarg;
-			break;
-		case OPT_RUNS:
-			if (parse_uint(optarg, 1, RUNS_MAX, &o->runs) != 0) {
-				snprintf(err, errsz, "--runs: '%s' is not a "
-					 "number from 1 to %d", optarg, RUNS_MAX);
-				return BATCH_USAGE_ERROR;
-			}
-			break;
-		case 'c':
-			o->config_path = optarg;
-			break;
-		case 'h':
+		if (c == 'h')
 			return BATCH_HELP;
-		case 'V':
+		if (c == 'V')
 			return BATCH_VERSION;
-		case ':':
+		rc = parse_thumb_opt(c, optarg, &t, err, errsz);
+		if (rc > 0)
+			rc = parse_run_opt(c, optarg, bench, o, err, errsz);
+		if (rc > 0 && c == ':')
 			snprintf(err, errsz, "option '%s' needs a value",
 				 argv[optind - 1]);
-			return BATCH_USAGE_ERROR;
-		default:
+		else if (rc > 0)
 			snprintf(err, errsz, "unknown option '%s'",
 				 argv[optind - 1]);
+		if (rc != 0)
 			return BATCH_USAGE_ERROR;
-		}
 	}
-	if (bench) {
-		if (argc - optind != 1) {
-			snprintf(err, errsz, argc - optind < 1 ? "SRC is needed"
-				 : "too many arguments: only SRC is taken");
-			return BATCH_USAGE_ERROR;
-		}
-		o->src = argv[optind];
-		if (o->jobs_hi == 0) {
-			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-			o->jobs_lo = 1;
-			o->jobs_hi = ncpu < 1 ? 1 : ncpu > JOBS_MAX ? JOBS_MAX
-				     : (unsigned)ncpu;
-		}
-	} else if (argc - optind != 2) {
-		snprintf(err, errsz, argc - optind < 2 ? "SRC and DEST are needed"
-			 : "too many arguments: only SRC and DEST are taken");
+	if (parse_operands(argc, argv, bench, o, err, errsz) != 0 ||
+	    apply_settings(&t, o, err, errsz) != 0)
 		return BATCH_USAGE_ERROR;
-	} else {
-		o->src = argv[optind];
-		o->dest = argv[optind + 1];
-	}
-
-	if (o->config_path) {
-		struct config cfg;
-
-		if (config_defaults(&cfg) != 0 ||
-		    config_load(&cfg, o->config_path, err, errsz) != 0) {
-			config_free(&cfg);
-			return BATCH_USAGE_ERROR;
-		}
-		settings_free(&o->settings);
-		o->settings = cfg.settings;
-		memset(&cfg.settings, 0, sizeof(cfg.settings));
-		config_free(&cfg);
-	}
-	if (nboxes > 0) {
-		o->settings.nsizes = nboxes;
-		for (size_t i = 0; i < nboxes; i++) {
-			struct size_spec *sz = &o->settings.sizes[i];
-
-			memset(sz, 0, sizeof(*sz));
-			sz->width = boxes[i][0];
-			sz->height = boxes[i][1];
-			snprintf(sz->name, sizeof(sz->name), "%dx%d", sz->width,
-				 sz->height);
-		}
-	}
-	if (set_format) {
-		o->settings.format = format;
-		for (size_t i = 0; i < o->settings.nsizes; i++)
-			o->settings.sizes[i].format = THUMB_FORMAT_AUTO;
-	}
-	if (quality > 0) {
-		o->settings.quality = (int)quality;
-		for (size_t i = 0; i < o->settings.nsizes; i++)
-			o->settings.sizes[i].quality = 0;
-	}
-	if (set_crop)
-		o->settings.crop = crop;
 	return BATCH_RUN;
 }
 

@@ -31,8 +31,10 @@
 #include <uv.h>
 
 #include "batch/batch.h"
-#include "lib/escape.h"
+#include "batch/bench.h"
 #include "batch/plot.h"
+#include "lib/escape.h"
+#include "lib/path.h"
 #include "watch/walk.h"
 
 #define NEAR_BEST 1.05		/* "within 5% of the fastest" */
@@ -101,15 +103,6 @@ remove_tmp(struct bench *b)
 	b->tmp[0] = '\0';
 }
 
-static bool
-inside(const char *dir, const char *path)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(dir, path, n) == 0 &&
-	       (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0);
-}
-
 /* SRC is a folder and the temporary folders will not be inside it. */
 static int
 check_paths(struct bench *b)
@@ -133,7 +126,7 @@ check_paths(struct bench *b)
 			b->tmpbase, strerror(errno));
 		return -1;
 	}
-	if (inside(b->src, base)) {
+	if (path_inside(base, b->src)) {
 		fprintf(stderr, "thumper bench: the temporary folder %s is inside "
 			"SRC %s: set TMPDIR to a folder outside it\n", base,
 			b->src);

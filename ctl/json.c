@@ -6,9 +6,9 @@
  * or object level counts against JSON_MAX_DEPTH, so neither the C stack
  * nor json_free()'s recursion can grow with the input.  Strings are
  * decoded to UTF-8 as they are read; raw bytes must already be valid
- * UTF-8.  Numbers are checked against the grammar before strtod() sees
- * a NUL-terminated copy of them (thumperctl never calls setlocale(), so
- * the decimal point is '.').
+ * UTF-8 (lib/utf8.h).  Numbers are checked against the grammar before
+ * strtod() sees a NUL-terminated copy of them (thumperctl never calls
+ * setlocale(), so the decimal point is '.').
  */
 #include <config.h>
 
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ctl/json.h"
+#include "lib/utf8.h"
 
 struct json {
 	enum json_type type;
@@ -61,35 +62,6 @@ static void skip_ws(struct parser *ps)
 	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
 				   *ps->p == '\n' || *ps->p == '\r'))
 		ps->p++;
-}
-
-/* Length of the well-formed UTF-8 sequence at S (before END), or 0. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - s) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
 }
 
 static size_t put_utf8(char *out, uint32_t cp)
@@ -175,8 +147,7 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 			goto bad;
 		}
 		if (c != '\\') {
-			k = utf8_len((const unsigned char *)ps->p,
-				     (const unsigned char *)ps->end);
+			k = utf8_len(ps->p, (size_t)(ps->end - ps->p));
 			if (k == 0) {
 				fail(ps, "invalid UTF-8");
 				goto bad;

@@ -1,7 +1,12 @@
-# ctl/: thumperctl, the control client of thumperd, and the strict JSON
-# reader it renders replies with (also linked by tests/unit/check_json).
+# ctl/: thumperctl, the control client of thumperd: its command line and
+# request (thumperctl.c), the socket exchange (exchange.c), the judging
+# and human rendering of replies (render.c, status.c, format.c), and the
+# strict JSON reader it reads replies with (json.c, also linked by
+# tests/unit/check_json).  The command list is lib/ctlproto.h's.
 # May include lib/.
 bin_PROGRAMS += thumperctl
-thumperctl_SOURCES = %D%/thumperctl.c %D%/json.c %D%/json.h
+thumperctl_SOURCES = %D%/thumperctl.c %D%/exchange.c %D%/exchange.h \
+	%D%/render.c %D%/render.h %D%/status.c %D%/format.c %D%/format.h \
+	%D%/json.c %D%/json.h
 thumperctl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 thumperctl_LDADD = lib/libthumper.a $(LIBCONFIG_LIBS) -lm

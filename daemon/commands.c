@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "daemon/commands.h"
-#include "daemon/daemon.h"
+#include "daemon/lifecycle.h"
 #include "lib/escape.h"
 #include "daemon/log.h"
 
@@ -35,28 +35,6 @@ reply_ok(FILE *f, const char *msg)
 	fputs("}\n", f);
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-latency_percentiles(const struct daemon *d, uint32_t *p50, uint32_t *p99)
-{
-	uint32_t s[LATENCY_SAMPLES];
-
-	*p50 = *p99 = 0;
-	if (d->nlatency == 0)
-		return;
-	memcpy(s, d->latency_ms, d->nlatency * sizeof(*s));
-	qsort(s, d->nlatency, sizeof(*s), cmp_u32);
-	*p50 = s[(d->nlatency - 1) / 2];
-	*p99 = s[(d->nlatency - 1) * 99 / 100];
-}
-
 /* Why the state is degraded; writes a JSON array of strings. */
 static size_t
 reasons(const struct daemon *d, FILE *f)
@@ -71,8 +49,8 @@ reasons(const struct daemon *d, FILE *f)
 	} while (0)
 
 	fputc('[', f);
-	for (size_t i = 0; i < d->nroots; i++) {
-		const struct root_state *r = &d->roots[i];
+	for (size_t i = 0; i < roots_count(d->parts.roots); i++) {
+		const struct root_state *r = roots_get(d->parts.roots, (int)i);
 
 		if (r->gone)
 			REASON("source root %s is missing", r->cfg->source);
@@ -83,8 +61,8 @@ reasons(const struct daemon *d, FILE *f)
 		if (r->deletes_held)
 			REASON("%s", r->held_why);
 	}
-	if (d->dest_error[0] != '\0')
-		REASON("cannot write thumbnails: %s", d->dest_error);
+	if (d->dispatch.dest_error[0] != '\0')
+		REASON("cannot write thumbnails: %s", d->dispatch.dest_error);
 #undef REASON
 	fputc(']', f);
 	return n;
@@ -100,7 +78,7 @@ state_of(const struct daemon *d)
 		n = reasons(d, null);
 		fclose(null);
 	}
-	return d->paused ? "paused" : n > 0 ? "degraded" : "running";
+	return d->dispatch.paused ? "paused" : n > 0 ? "degraded" : "running";
 }
 
 static void
@@ -108,15 +86,20 @@ status(struct daemon *d, FILE *f)
 {
 	struct pool_worker_info w[MAX_WORKERS_SHOWN];
 	uint64_t now = daemon_now_ms(d);
-	size_t nw = d->pool ? pool_workers(d->pool, w, MAX_WORKERS_SHOWN) : 0;
+	const struct daemon_parts *p = &d->parts;
+	size_t nw = p->pool ? pool_workers(p->pool, w, MAX_WORKERS_SHOWN) : 0;
+	unsigned long seen = 0;
+	int scan_root = 0;
+	bool walking = p->scan && scan_active(p->scan, &scan_root, &seen);
 	uint32_t p50, p99;
 
-	latency_percentiles(d, &p50, &p99);
+	stats_percentiles(&d->stats, &p50, &p99);
 	fprintf(f, "{\"state\": \"%s\", \"uptime_s\": %llu, \"version\": \"%s\", "
 		"\"roots\": [", state_of(d),
-		(unsigned long long)((now - d->started_ms) / 1000), PACKAGE_VERSION);
-	for (size_t i = 0; i < d->nroots; i++) {
-		const struct root_state *r = &d->roots[i];
+		(unsigned long long)((now - d->stats.started_ms) / 1000),
+		PACKAGE_VERSION);
+	for (size_t i = 0; i < roots_count(p->roots); i++) {
+		const struct root_state *r = roots_get(p->roots, (int)i);
 
 		fprintf(f, "%s{\"source\": ", i ? ", " : "");
 		escape_json(f, r->cfg->source);
@@ -127,17 +110,17 @@ status(struct daemon *d, FILE *f)
 	}
 	fprintf(f, "], \"dirs_watched\": %zu, \"queue\": {\"live\": %zu, "
 		"\"backlog\": %zu, \"limit\": %u}, ",
-		d->watch ? watch_count(d->watch) : 0,
-		d->queue ? queue_live(d->queue) : 0,
-		d->queue ? queue_backlog(d->queue) : 0, d->cfg->queue_limit);
+		p->watch ? watch_count(p->watch) : 0,
+		p->queue ? queue_live(p->queue) : 0,
+		p->queue ? queue_backlog(p->queue) : 0, d->cfg->queue_limit);
 	fprintf(f, "\"scan\": {\"active\": %s, \"root\": ",
-		d->scan_task ? "true" : "false");
-	if (d->scan_task)
-		escape_json(f, d->roots[d->scan_task->root].cfg->source);
+		walking ? "true" : "false");
+	if (walking)
+		escape_json(f, roots_get(p->roots, scan_root)->cfg->source);
 	else
 		fputs("null", f);
 	fprintf(f, ", \"files_seen\": %lu, \"pending\": %zu}, \"workers\": [",
-		d->scan_task ? d->scan_files_seen : 0, scan_count(d));
+		walking ? seen : 0, p->scan ? scan_count(p->scan) : 0);
 	for (size_t i = 0; i < nw && i < MAX_WORKERS_SHOWN; i++) {
 		fprintf(f, "%s{\"pid\": %ld, \"file\": ", i ? ", " : "",
 			(long)w[i].pid);
@@ -150,8 +133,8 @@ status(struct daemon *d, FILE *f)
 	fprintf(f, "], \"totals\": {\"done\": %lu, \"failed\": %lu, "
 		"\"skipped\": %lu}, \"rate_1m\": %.2f, \"latency_ms\": "
 		"{\"p50\": %u, \"p99\": %u, \"samples\": %u}, \"reasons\": ",
-		d->done, d->failed, d->skipped, daemon_rate_1m(d, now), p50, p99,
-		d->nlatency);
+		d->stats.done, d->stats.failed, d->stats.skipped,
+		stats_rate_1m(&d->stats, now), p50, p99, d->stats.nlatency);
 	reasons(d, f);
 	fputs("}\n", f);
 }
@@ -165,6 +148,8 @@ metric(FILE *f, const char *name, const char *type, const char *help)
 static void
 metrics(struct daemon *d, FILE *f)
 {
+	const struct daemon_parts *p = &d->parts;
+	const struct stats *st = &d->stats;
 	FILE *null = fopen("/dev/null", "w");
 	size_t nreasons = 0;
 
@@ -174,42 +159,42 @@ metrics(struct daemon *d, FILE *f)
 	}
 	metric(f, "thumper_thumbnails_total", "counter",
 	       "Sources thumbnailed (all their sizes).");
-	fprintf(f, "thumper_thumbnails_total %lu\n", d->done);
+	fprintf(f, "thumper_thumbnails_total %lu\n", st->done);
 	metric(f, "thumper_failures_total", "counter",
 	       "Sources recorded as failed.");
-	fprintf(f, "thumper_failures_total %lu\n", d->failed);
+	fprintf(f, "thumper_failures_total %lu\n", st->failed);
 	metric(f, "thumper_skipped_total", "counter",
 	       "Queued sources found up to date or recorded as failed.");
-	fprintf(f, "thumper_skipped_total %lu\n", d->skipped);
+	fprintf(f, "thumper_skipped_total %lu\n", st->skipped);
 	metric(f, "thumper_source_bytes_total", "counter",
 	       "Bytes of the sources thumbnailed.");
 	fprintf(f, "thumper_source_bytes_total %llu\n",
-		(unsigned long long)d->source_bytes);
+		(unsigned long long)st->source_bytes);
 	metric(f, "thumper_queue_jobs", "gauge", "Sources waiting.");
 	fprintf(f, "thumper_queue_jobs{queue=\"live\"} %zu\n"
 		"thumper_queue_jobs{queue=\"backlog\"} %zu\n",
-		d->queue ? queue_live(d->queue) : 0,
-		d->queue ? queue_backlog(d->queue) : 0);
+		p->queue ? queue_live(p->queue) : 0,
+		p->queue ? queue_backlog(p->queue) : 0);
 	metric(f, "thumper_workers", "gauge", "Worker processes.");
-	fprintf(f, "thumper_workers %u\n", d->workers);
+	fprintf(f, "thumper_workers %u\n", p->workers);
 	metric(f, "thumper_workers_busy", "gauge", "Workers running a job.");
-	fprintf(f, "thumper_workers_busy %zu\n", d->pool ? pool_busy(d->pool) : 0);
+	fprintf(f, "thumper_workers_busy %zu\n", p->pool ? pool_busy(p->pool) : 0);
 	metric(f, "thumper_dirs_watched", "gauge", "Folders under inotify watch.");
-	fprintf(f, "thumper_dirs_watched %zu\n", d->watch ? watch_count(d->watch) : 0);
+	fprintf(f, "thumper_dirs_watched %zu\n", p->watch ? watch_count(p->watch) : 0);
 	metric(f, "thumper_degraded", "gauge",
 	       "1 when something is held back (see thumperctl status).");
 	fprintf(f, "thumper_degraded %d\n", nreasons > 0);
 	metric(f, "thumper_latency_seconds", "histogram",
 	       "Upload closed to thumbnail visible.");
-	for (int i = 0; i < LATENCY_BUCKETS; i++)
+	for (int i = 0; i < STATS_LATENCY_BUCKETS; i++)
 		fprintf(f, "thumper_latency_seconds_bucket{le=\"%g\"} %llu\n",
-			latency_bounds_s[i],
-			(unsigned long long)d->latency_hist[i]);
+			stats_latency_bounds_s[i],
+			(unsigned long long)st->latency_hist[i]);
 	fprintf(f, "thumper_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
 		"thumper_latency_seconds_sum %.6f\n"
 		"thumper_latency_seconds_count %llu\n",
-		(unsigned long long)d->latency_count, d->latency_sum_s,
-		(unsigned long long)d->latency_count);
+		(unsigned long long)st->latency_count, st->latency_sum_s,
+		(unsigned long long)st->latency_count);
 }
 
 struct each {
@@ -241,27 +226,11 @@ failures(struct daemon *d, FILE *f)
 	struct each e = { d, f, NULL, 0 };
 
 	fputs("{\"failures\": [", f);
-	if (d->failures)
-		failures_each(d->failures, list_cb, &e);
+	if (d->parts.failures)
+		failures_each(d->parts.failures, list_cb, &e);
 	fprintf(f, "], \"count\": %zu}\n", e.n);
 }
 
-/* The root PATH is in (or is), and its path relative to that root. */
-static int
-find_root(const struct daemon *d, const char *path, const char **rel)
-{
-	for (size_t i = 0; i < d->nroots; i++) {
-		const char *src = d->roots[i].cfg->source;
-		size_t n = strlen(src);
-
-		if (strncmp(path, src, n) == 0 &&
-		    (path[n] == '\0' || path[n] == '/')) {
-			*rel = path[n] ? path + n + 1 : "";
-			return (int)i;
-		}
-	}
-	return -1;
-}
 
 static int
 retry_cb(const struct failure_record *r, void *data)
@@ -277,11 +246,12 @@ retry_cb(const struct failure_record *r, void *data)
 	     (r->src[n] != '\0' && r->src[n] != '/')))
 		return 0;
 	snprintf(src, sizeof(src), "%s", r->src);
-	if (failures_forget(e->d->failures, src) != 0)
+	if (failures_forget(e->d->parts.failures, src) != 0)
 		return 0;
 	e->n++;
-	if ((root = find_root(e->d, src, &rel)) >= 0 && *rel)
-		queue_push(e->d->queue, root, rel, true, daemon_now_ms(e->d));
+	if ((root = roots_find(e->d->parts.roots, src, &rel)) >= 0 && *rel)
+		queue_push(e->d->parts.queue, root, rel, true,
+			   daemon_now_ms(e->d));
 	return 0;
 }
 
@@ -291,7 +261,7 @@ retry(struct daemon *d, const char *path, FILE *f)
 	struct each e = { d, f, path, 0 };
 	char msg[PATH_MAX + 64];
 
-	failures_each(d->failures, retry_cb, &e);
+	failures_each(d->parts.failures, retry_cb, &e);
 	if (e.n == 0 && path) {
 		snprintf(msg, sizeof(msg), "no failure recorded at or under %s",
 			 path);
@@ -301,35 +271,41 @@ retry(struct daemon *d, const char *path, FILE *f)
 	snprintf(msg, sizeof(msg), "%zu failed source%s queued again", e.n,
 		 e.n == 1 ? "" : "s");
 	reply_ok(f, msg);
-	daemon_dispatch(d);
+	dispatch_run(d);
 }
 
+/*
+ * A root that is gone is looked at first: one put back since the last
+ * tick is watched and walked now, so a rescan right after putting it
+ * back works (design.md §5 "Missing roots").
+ */
 static void
 rescan(struct daemon *d, const struct ctl_request *req, FILE *f)
 {
+	struct roots *roots = d->parts.roots;
 	const char *rel = "";
 	char msg[PATH_MAX + 128];
 	int root = -1;
 
-	if (req->path && (root = find_root(d, req->path, &rel)) < 0) {
+	if (req->path && (root = roots_find(roots, req->path, &rel)) < 0) {
 		snprintf(msg, sizeof(msg), "%s is not under a watched source",
 			 req->path);
 		reply_error(f, msg);
 		return;
 	}
-	for (size_t i = 0; i < d->nroots; i++) {
+	for (size_t i = 0; i < roots_count(roots); i++) {
+		const struct root_state *r = roots_get(roots, (int)i);
+
 		if (root >= 0 && (size_t)root != i)
 			continue;
-		if (d->roots[i].gone) {
+		if (r->gone && !daemon_root_back(d, (int)i)) {
 			snprintf(msg, sizeof(msg), "source root %s is missing: "
 				 "nothing is rescanned or deleted there",
-				 d->roots[i].cfg->source);
+				 r->cfg->source);
 			reply_error(f, msg);
 			return;
 		}
-		if (req->force)
-			d->roots[i].deletes_held = false;
-		scan_rescan(d, (int)i, rel, req->force);
+		scan_rescan(d->parts.scan, (int)i, rel, req->force);
 	}
 	snprintf(msg, sizeof(msg), "rescan of %s queued%s",
 		 req->path ? req->path : "every root",
@@ -342,9 +318,10 @@ commands_run(struct daemon *d, const struct ctl_request *req, FILE *f)
 {
 	char err[1024];
 
-	if ((d->pool == NULL || d->reloading) && req->cmd != CTL_STATUS &&
-	    req->cmd != CTL_VERSION && req->cmd != CTL_METRICS) {
-		reply_error(f, d->stopping ? "stopping" : "reloading, try again");
+	if ((d->parts.pool == NULL || d->life.reloading) &&
+	    !ctl_commands[req->cmd].while_reloading) {
+		reply_error(f, d->life.stopping ? "stopping"
+			    : "reloading, try again");
 		return;
 	}
 	switch (req->cmd) {
@@ -358,15 +335,15 @@ commands_run(struct daemon *d, const struct ctl_request *req, FILE *f)
 		retry(d, req->path, f);
 		break;
 	case CTL_PAUSE:
-		d->paused = true;
+		dispatch_pause(d, true);
 		log_notice("paused by thumperctl");
 		reply_ok(f, "paused: running jobs finish, no new job starts");
 		break;
 	case CTL_RESUME:
-		d->paused = false;
+		dispatch_pause(d, false);
 		log_notice("resumed by thumperctl");
 		reply_ok(f, "resumed");
-		daemon_dispatch(d);
+		dispatch_run(d);
 		break;
 	case CTL_RESCAN:
 		rescan(d, req, f);
@@ -381,8 +358,8 @@ commands_run(struct daemon *d, const struct ctl_request *req, FILE *f)
 		metrics(d, f);
 		break;
 	case CTL_VERSION:
-		fprintf(f, "{\"version\": \"%s\", \"protocol\": 1}\n",
-			PACKAGE_VERSION);
+		fprintf(f, "{\"version\": \"%s\", \"protocol\": %d}\n",
+			PACKAGE_VERSION, CTL_PROTOCOL_VERSION);
 		break;
 	}
 }

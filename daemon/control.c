@@ -3,10 +3,11 @@
  *
  * Each client owns a pipe and an idle timer and is freed by the second
  * close callback.  A client is served once: its first line is parsed,
- * the command runs (commands.c) into a memory stream, the reply is
- * written and the client closed.  Bad data from a client only ever costs
- * that client: an over-long line, a NUL byte, an unknown command get an
- * {"error": ...} reply; silence gets it dropped.
+ * the command runs (through the callback main gave, which is commands.c)
+ * into a memory stream, the reply is written and the client closed.  Bad
+ * data from a client only ever costs that client: an over-long line, a
+ * NUL byte, an unknown command get an {"error": ...} reply; silence gets
+ * it dropped.
  */
 #include <config.h>
 
@@ -22,9 +23,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "daemon/commands.h"
 #include "daemon/control.h"
-#include "daemon/ctlreq.h"
 #include "lib/escape.h"
 #include "daemon/log.h"
 
@@ -42,7 +41,8 @@ struct client {
 
 struct control {
 	uv_pipe_t server;
-	struct daemon *d;
+	control_request_cb cb;
+	void *data;
 	struct client *clients;
 	unsigned nclients;
 	bool closing;
@@ -156,7 +156,7 @@ serve(struct client *cl, size_t len)
 		send_error(cl, "out of memory");
 		return;
 	}
-	commands_run(cl->c->d, &req, f);
+	cl->c->cb(cl->c->data, &req, f);
 	fclose(f);
 	send_reply(cl, out, outlen);
 }
@@ -308,8 +308,8 @@ server_closed_cb(uv_handle_t *h)
 }
 
 int
-control_start(uv_loop_t *loop, struct daemon *d, const char *path,
-	      struct control **out, char *err, size_t errsz)
+control_start(uv_loop_t *loop, const char *path, control_request_cb cb,
+	      void *data, struct control **out, char *err, size_t errsz)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	int rc;
@@ -318,7 +318,8 @@ control_start(uv_loop_t *loop, struct daemon *d, const char *path,
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
-	c->d = d;
+	c->cb = cb;
+	c->data = data;
 	c->server.data = c;
 	if (strlen(path) >= sizeof(c->path)) {
 		snprintf(err, errsz, "control_socket %s is too long", path);

@@ -11,21 +11,31 @@
 #ifndef THUMPER_CONTROL_H
 #define THUMPER_CONTROL_H
 
+#include <stdio.h>
+
 #include <uv.h>
+
+#include "daemon/ctlreq.h"
 
 #define CONTROL_MAX_CLIENTS 64
 #define CONTROL_IDLE_MS 5000
 
 struct control;
-struct daemon;
 
 /*
- * Starts serving on PATH (or on the socket systemd passed).  Returns 0
- * and sets *out, or -1 with a message in err (another daemon answers,
- * cannot bind, ...).
+ * Runs one well-formed request from a client allowed to make it, and
+ * writes the whole reply to REPLY (a memory stream; control.c sends it).
  */
-int control_start(uv_loop_t *loop, struct daemon *d, const char *path,
-		  struct control **out, char *err, size_t errsz);
+typedef void (*control_request_cb)(void *data, const struct ctl_request *req,
+				   FILE *reply);
+
+/*
+ * Starts serving on PATH (or on the socket systemd passed), handing each
+ * request to CB with DATA.  Returns 0 and sets *out, or -1 with a message
+ * in err (another daemon answers, cannot bind, ...).
+ */
+int control_start(uv_loop_t *loop, const char *path, control_request_cb cb,
+		  void *data, struct control **out, char *err, size_t errsz);
 
 /* Stops listening, drops every client, frees C once all is closed. */
 void control_close(struct control *c);

@@ -1,28 +1,37 @@
 /*
  * ctlreq.c - the control request grammar (see ctlreq.h).
+ *
+ * The words, which of them take --force or a PATH and which need
+ * privilege all come from lib/ctlproto.h's table; this file only splits
+ * the line and checks the PATH.
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/ctlreq.h"
 
-static const struct {
-	const char *word;
-	enum ctl_cmd cmd;
-	bool privileged;
-	bool takes_path;
-} commands[] = {
-	{ "status", CTL_STATUS, false, false },
-	{ "failures", CTL_FAILURES, false, false },
-	{ "retry", CTL_RETRY, true, true },
-	{ "pause", CTL_PAUSE, true, false },
-	{ "resume", CTL_RESUME, true, false },
-	{ "rescan", CTL_RESCAN, true, true },
-	{ "reload", CTL_RELOAD, true, false },
-	{ "metrics", CTL_METRICS, false, false },
-	{ "version", CTL_VERSION, false, false },
-};
+/*
+ * "unknown command (status, failures, ...)": every name of the table, in
+ * its order.  Built on first use into a static buffer.
+ */
+static const char *
+unknown_command(void)
+{
+	static char msg[512];
+	size_t len;
+
+	if (msg[0] != '\0')
+		return msg;
+	len = (size_t)snprintf(msg, sizeof(msg), "unknown command (");
+	for (size_t i = 0; i < CTL_NCOMMANDS && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+					i ? ", " : "", ctl_commands[i].name);
+	if (len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - len, ")");
+	return msg;
+}
 
 /*
  * True when PATH has no "." or ".." component (they could lead out of a
@@ -56,9 +65,40 @@ plain_path(char *path)
 	return true;
 }
 
+/* REST is what follows COMMAND and a space, or NULL. */
+static int
+parse_args(const struct ctl_command *cmd, char *rest, struct ctl_request *req,
+	   const char **err)
+{
+	size_t flen = strlen(CTL_FORCE);
+
+	if (rest && cmd->force && strncmp(rest, CTL_FORCE, flen) == 0 &&
+	    (rest[flen] == '\0' || rest[flen] == ' ')) {
+		req->force = true;
+		rest = rest[flen] == ' ' ? rest + flen + 1 : NULL;
+	}
+	if (rest == NULL)
+		return 0;
+	if (!cmd->path) {
+		*err = "this command takes no argument";
+		return -1;
+	}
+	if (rest[0] != '/') {
+		*err = "the path must be absolute";
+		return -1;
+	}
+	if (!plain_path(rest)) {
+		*err = "the path must not have '.' or '..' components";
+		return -1;
+	}
+	req->path = rest;
+	return 0;
+}
+
 int
 ctl_parse(char *line, size_t len, struct ctl_request *req, const char **err)
 {
+	const struct ctl_command *cmd;
 	size_t wlen;
 	char *rest;
 
@@ -76,36 +116,11 @@ ctl_parse(char *line, size_t len, struct ctl_request *req, const char **err)
 	line[len] = '\0';
 	wlen = strcspn(line, " ");
 	rest = line[wlen] == ' ' ? line + wlen + 1 : NULL;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strlen(commands[i].word) != wlen ||
-		    strncmp(line, commands[i].word, wlen) != 0)
-			continue;
-		req->cmd = commands[i].cmd;
-		req->privileged = commands[i].privileged;
-		if (rest && req->cmd == CTL_RESCAN &&
-		    strncmp(rest, "--force", 7) == 0 &&
-		    (rest[7] == '\0' || rest[7] == ' ')) {
-			req->force = true;
-			rest = rest[7] == ' ' ? rest + 8 : NULL;
-		}
-		if (rest == NULL)
-			return 0;
-		if (!commands[i].takes_path) {
-			*err = "this command takes no argument";
-			return -1;
-		}
-		if (rest[0] != '/') {
-			*err = "the path must be absolute";
-			return -1;
-		}
-		if (!plain_path(rest)) {
-			*err = "the path must not have '.' or '..' components";
-			return -1;
-		}
-		req->path = rest;
-		return 0;
+	if ((cmd = ctl_command_find(line, wlen)) == NULL) {
+		*err = unknown_command();
+		return -1;
 	}
-	*err = "unknown command (status, failures, retry, pause, resume, "
-	       "rescan, reload, metrics, version)";
-	return -1;
+	req->cmd = ctl_command_id(cmd);
+	req->privileged = cmd->privileged;
+	return parse_args(cmd, rest, req, err);
 }

@@ -3,10 +3,12 @@
  *
  *   COMMAND [--force] [PATH]
  *
- * COMMAND is one of the words below; "--force" is taken by rescan only;
- * PATH (retry, rescan) is the rest of the line, spaces included; it must
+ * COMMAND is the name of one of lib/ctlproto.h's ctl_commands[]; "--force"
+ * is taken by a command with .force (rescan) only; PATH (a command with
+ * .path: retry, rescan) is the rest of the line, spaces included; it must
  * be absolute with no "." or ".." component, and comes out without
- * repeated or trailing slashes.  The line is at most CTL_LINE_MAX bytes without its "\n".
+ * repeated or trailing slashes.  The line is at most CTL_LINE_MAX bytes
+ * without its "\n".
  */
 #ifndef THUMPER_CTLREQ_H
 #define THUMPER_CTLREQ_H
@@ -14,19 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CTL_LINE_MAX 4096
-
-enum ctl_cmd {
-	CTL_STATUS,
-	CTL_FAILURES,
-	CTL_RETRY,
-	CTL_PAUSE,
-	CTL_RESUME,
-	CTL_RESCAN,
-	CTL_RELOAD,
-	CTL_METRICS,
-	CTL_VERSION,
-};
+#include "lib/ctlproto.h"
 
 struct ctl_request {
 	enum ctl_cmd cmd;

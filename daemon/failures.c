@@ -77,12 +77,8 @@ failures_close(struct failures *f)
 	free(f);
 }
 
-/*
- * Parses record text BUF (NUL-terminated at LEN) into R, pointing into
- * BUF.  Returns 0 or -EINVAL.
- */
-static int
-parse_record(char *buf, size_t len, struct failure_record *r)
+int
+failures_parse(char *buf, size_t len, struct failure_record *r)
 {
 	char *p = buf, *nl, *path;
 	long long sec = 0, nsec = 0, when = 0, size = -1;
@@ -126,7 +122,7 @@ read_record(const char *path, char *buf, struct failure_record *r)
 	if (n <= 0)
 		return -EINVAL;
 	buf[n] = '\0';
-	return parse_record(buf, (size_t)n, r);
+	return failures_parse(buf, (size_t)n, r);
 }
 
 /*

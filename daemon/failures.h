@@ -50,4 +50,12 @@ long failures_each(struct failures *f,
 		   int (*cb)(const struct failure_record *r, void *data),
 		   void *data);
 
+/*
+ * Parses the text of one record file, BUF[0..LEN) with BUF[LEN] == '\0',
+ * into R, whose strings then point into BUF (which it changes).  Returns
+ * 0, or -EINVAL when the text is not a record.  The functions above read
+ * records with it; it is public for the unit tests and the fuzz target.
+ */
+int failures_parse(char *buf, size_t len, struct failure_record *r);
+
 #endif

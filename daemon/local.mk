@@ -1,14 +1,18 @@
-# daemon/: thumperd, the drop-folder daemon: its main (thumperd.c), the
-# dispatch loop, inotify events, reconcile walks, the queue, failure
-# records, the control socket and its commands, journald logging and
-# systemd integration.  Everything but main is daemon/libthumperd.a, so
-# that unit tests link the modules they test.  May include lib/, pool/
-# and watch/.
+# daemon/: thumperd, the drop-folder daemon: its main (thumperd.c), its
+# start, reload and stop (lifecycle.c), the dispatch loop, inotify
+# events, reconcile walks, roots, counters, the queue, failure records,
+# the control socket and its commands, journald logging and systemd
+# integration; daemon.h says who calls whom.  Everything but main is
+# daemon/libthumperd.a, so that unit tests link the modules they test.
+# May include lib/, pool/ and watch/.
 noinst_LIBRARIES += daemon/libthumperd.a
-daemon_libthumperd_a_SOURCES = %D%/daemon.c %D%/daemon.h \
-	%D%/lifecycle.c %D%/control.c %D%/control.h \
+daemon_libthumperd_a_SOURCES = %D%/daemon.h %D%/lifecycle.c %D%/lifecycle.h \
+	%D%/control.c %D%/control.h \
 	%D%/commands.c %D%/commands.h %D%/ctlreq.c %D%/ctlreq.h \
-	%D%/events.c %D%/scan.c %D%/queue.c %D%/queue.h \
+	%D%/dispatch.c %D%/dispatch.h %D%/events.c %D%/events.h \
+	%D%/scan.c %D%/scan.h %D%/roots.c %D%/roots.h \
+	%D%/stats.c %D%/stats.h %D%/thumbs.c %D%/thumbs.h \
+	%D%/queue.c %D%/queue.h \
 	%D%/reconcile.c %D%/reconcile.h %D%/failures.c \
 	%D%/failures.h %D%/log.c %D%/log.h
 daemon_libthumperd_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SYSTEMD_CFLAGS)

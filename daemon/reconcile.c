@@ -429,10 +429,9 @@ reconcile_start(const char *src_root, const char *dest_root, const char *start,
 	r->src_fd = -1;
 	for (size_t i = 0; i < s->nsizes; i++) {
 		r->dst_fd[i] = -1;
-		rc = s->nsizes > 1
-			? join(r->dest[i], dest_root, s->sizes[i].name)
-			: join(r->dest[i], "", dest_root);
-		if (rc != 0) {
+		rc = tpath_thumb_dir(r->dest[i], sizeof(r->dest[i]), s, i,
+				     dest_root, "");
+		if (rc < 0) {
 			free(r);
 			return rc;
 		}

@@ -2,11 +2,13 @@
  * reconcile.h - one walk that brings a dest tree in line with its source.
  *
  * Source and dest are walked together, one directory at a time: the
- * source folder is listed, then the same folder of each size's dest tree,
- * and the listings are compared in memory.  That costs what `find SRC
- * DEST` costs (a readdir of each folder and one stat per file on either
- * side), and memory grows with the largest folder, not with the tree.
- * The walk is done in steps of bounded work so it never blocks the loop.
+ * source folder is read as a stream, each image's thumbnails looked up by
+ * name in each size's dest folder, then each dest folder is read the same
+ * way and each file matched back to its source.  Nothing but the open
+ * directory streams is kept, however large a folder is.  That costs what
+ * `find SRC DEST` costs (a readdir of each folder and about one stat per
+ * file on either side).  The walk is done in steps of bounded work so it
+ * never blocks the loop.
  *
  * It decides, the caller acts: a source directory is reported before it
  * is listed (so the caller can watch it first and miss nothing), a stale

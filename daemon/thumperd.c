@@ -5,6 +5,10 @@
  * starts exit 2 with a message naming the file, line and key; once the
  * loop runs, nothing but SIGTERM/SIGINT or a worker that cannot start at
  * all ends it.
+ *
+ * main wires the two services together: the control socket (control.c)
+ * hands each request to commands.c, which acts on the daemon
+ * (daemon.h); when the daemon has stopped, main closes the socket.
  */
 #include <config.h>
 
@@ -14,9 +18,12 @@
 #include <string.h>
 
 #include <uv.h>
+#include <systemd/sd-daemon.h>
 
 #include "lib/config.h"
-#include "daemon/daemon.h"
+#include "daemon/commands.h"
+#include "daemon/control.h"
+#include "daemon/lifecycle.h"
 #include "daemon/log.h"
 
 static void
@@ -34,6 +41,57 @@ usage(FILE *f)
 	      "  -h, --help          show this help\n", f);
 }
 
+static void
+request_cb(void *data, const struct ctl_request *req, FILE *reply)
+{
+	commands_run(data, req, reply);
+}
+
+static void
+stopped_cb(struct daemon *d, void *data)
+{
+	struct control **ctl = data;
+
+	(void)d;
+	if (*ctl)
+		control_close(*ctl);
+	*ctl = NULL;
+}
+
+/*
+ * Serves the control socket and runs the daemon until it stops.  Returns
+ * the exit status.  Takes CFG over.
+ */
+static int
+run(struct config *cfg, bool debug)
+{
+	struct daemon d = { 0 };
+	struct control *ctl = NULL;
+	uv_loop_t loop;
+	char err[512];
+	bool started = true;
+	int rc;
+
+	uv_loop_init(&loop);
+	if (control_start(&loop, cfg->control_socket, request_cb, &d, &ctl,
+			  err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		sd_notify(0, "STOPPING=1");
+		config_free(cfg);
+		free(cfg);
+		started = false;
+	} else if (daemon_start(&d, &loop, cfg, debug, stopped_cb, &ctl) != 0) {
+		daemon_stop(&d);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		log_err("internal error: handles left open at exit");
+	rc = started ? daemon_exit_code(&d) : 1;
+	daemon_free(&d);
+	log_info("stopped");
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -47,9 +105,7 @@ main(int argc, char **argv)
 	};
 	const char *path = SYSCONFDIR "/thumper/thumper.conf";
 	bool test = false, debug = false;
-	struct daemon d = { 0 };
 	struct config *cfg = calloc(1, sizeof(*cfg));
-	uv_loop_t loop;
 	char err[1024];
 	int c;
 
@@ -103,15 +159,5 @@ main(int argc, char **argv)
 		  .message_id = LOG_MID_START },
 		  "thumperd %s starting with %s", PACKAGE_VERSION, path);
 
-	uv_loop_init(&loop);
-	if (daemon_start(&d, &loop, cfg, debug) != 0) {
-		d.exit_code = 1;
-		daemon_stop(&d);
-	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
-		log_err("internal error: handles left open at exit");
-	daemon_free(&d);
-	log_info("stopped");
-	return d.exit_code;
+	return run(cfg, debug);
 }

@@ -1,54 +1,39 @@
 /*
- * config.c - thumper.conf into a struct config (see config.h, design.md §3).
+ * config.c - thumper.conf into a struct config (see config.h, design.md §3):
+ * the parsing half; config_check.c holds the checking half.
  *
  * Files and strings take one code path: config_load() reads the file into
  * memory and hands the text to the loader behind config_load_string()
- * (which the fuzz target drives).  libconfig parses; then every group is
- * walked member by member against a table of its keys (struct key), so an
- * unknown key anywhere is an error and each message can say
- * "FILE:LINE: KEY: what", KEY being the dotted path (watch[0].dest).
- * Values go straight into the struct; lists (watch, sizes, patterns) are
- * built aside and swapped in whole, so a failed load leaves a struct that
- * config_free() can release.  The roots are cross-checked last: a dest
- * inside a source would thumbnail its own thumbnails, and a source inside
- * a dest would see its images removed as orphaned thumbnails.
+ * (which the fuzz target drives).  @include is refused before libconfig
+ * sees the text; libconfig parses; then every group is walked member by
+ * member against a table of its keys (struct key), so an unknown key
+ * anywhere is an error and each message can say "FILE:LINE: KEY: what",
+ * KEY being the dotted path (watch[0].dest).  Values go straight into the
+ * struct; lists (watch, sizes, patterns) are built aside and swapped in
+ * whole, so a failed load leaves a struct that config_free() can release.
+ * The roots are cross-checked last (config_check_roots()).
  *
- * Two defences against libconfig 1.5 (Debian 12):
- *  - it keeps an integer written without an L suffix in 32 bits and
- *    silently wraps a bigger one; get_int() compares what it kept with
- *    the text on the setting's line to refuse that;
- *  - its @include calls exit() from inside the scanner when the file
- *    cannot be read (a folder, say: hyperrealm/libconfig#292), which would
- *    end the daemon on a reload; find_include() refuses @include outright.
+ * An integer libconfig 1.5 kept in 32 bits is compared with its text
+ * (config_int_text_is()) before it is taken; see config_check.c for why.
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libconfig.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/config_check.h"
+#include "lib/path.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
-#define KEY_MAX 128
-
-struct loader {
-	const char *name;	/* the file, for messages */
-	const char *text;	/* its text, for int_text_is() */
-	char *base;		/* folder of ./ and ../ paths; NULL: refused */
-	char *err;
-	size_t errsz;
-};
 
 struct key;
 typedef int (*load_fn)(struct loader *l, const config_setting_t *s,
@@ -73,28 +58,6 @@ static const char *const log_levels[] = {
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static int line_of(const config_setting_t *s)
-{
-	return s ? config_setting_source_line(s) : 0;
-}
-
-/* Writes "FILE:LINE: KEY: message" into the error buffer; returns -1. */
-__attribute__((format(printf, 4, 5)))
-static int fail(struct loader *l, const config_setting_t *s, const char *key,
-		const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(l->err, l->errsz, "%s:%d: %s: ", l->name, line_of(s), key);
-	if (n >= 0 && (size_t)n < l->errsz) {
-		va_start(ap, fmt);
-		vsnprintf(l->err + n, l->errsz - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static const char *type_name(int type)
 {
@@ -125,59 +88,8 @@ static int want_type(struct loader *l, const config_setting_t *s,
 
 	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
 		return 0;
-	return fail(l, s, key, "wrong type: expected %s, found %s",
-		    type_name(type), type_name(t));
-}
-
-/*
- * Whether the integer written for S on its line of the main text is V.
- * True when no "NAME = number" is found there (a value on a later line):
- * the check only ever refuses a value it has read.  A line may hold the
- * key twice (two sizes on one line): any match will do.
- */
-static bool int_text_is(const struct loader *l, const config_setting_t *s,
-			long long v)
-{
-	const char *name = config_setting_name(s);
-	int line = config_setting_source_line(s);
-	const char *p = l->text, *end, *q;
-	bool seen = false;
-	size_t nlen;
-
-	if (!name || line < 1)
-		return true;
-	for (int i = 1; i < line; i++) {
-		p = strchr(p, '\n');
-		if (!p)
-			return true;
-		p++;
-	}
-	end = p + strcspn(p, "\n");
-	nlen = strlen(name);
-	for (q = p; (q = memmem(q, (size_t)(end - q), name, nlen)); q += nlen) {
-		const char *r = q + nlen;
-		long long t;
-
-		if (q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '_' ||
-			      q[-1] == '-' || q[-1] == '*'))
-			continue;
-		r += strspn(r, " \t");
-		if (*r != '=' && *r != ':')
-			continue;
-		r++;
-		r += strspn(r, " \t");
-		if (*r != '-' && *r != '+' && !isdigit((unsigned char)*r))
-			continue;
-		errno = 0;
-		if (r[0] == '0' && (r[1] == 'x' || r[1] == 'X'))
-			t = strtoll(r, NULL, 16);
-		else
-			t = strtoll(r, NULL, 10);
-		if (errno == 0 && t == v)
-			return true;
-		seen = true;
-	}
-	return !seen;
+	return config_fail(l, s, key, "wrong type: expected %s, found %s",
+			   type_name(type), type_name(t));
 }
 
 static int get_int(struct loader *l, const config_setting_t *s,
@@ -189,12 +101,14 @@ static int get_int(struct loader *l, const config_setting_t *s,
 	if (want_type(l, s, key, CONFIG_TYPE_INT) < 0)
 		return -1;
 	v = config_setting_get_int64(s);
-	if (config_setting_type(s) == CONFIG_TYPE_INT && !int_text_is(l, s, v))
-		return fail(l, s, key, "too large for a 32-bit integer: "
-			    "write it with an L suffix (e.g. 5000000000L)");
+	if (config_setting_type(s) == CONFIG_TYPE_INT &&
+	    !config_int_text_is(l, s, v))
+		return config_fail(l, s, key, "too large for a 32-bit "
+				   "integer: write it with an L suffix "
+				   "(e.g. 5000000000L)");
 	if (v < min || v > max)
-		return fail(l, s, key, "%lld is out of range %lld..%lld", v,
-			    min, max);
+		return config_fail(l, s, key, "%lld is out of range "
+				   "%lld..%lld", v, min, max);
 	*out = v;
 	return 0;
 }
@@ -252,49 +166,6 @@ static int get_string(struct loader *l, const config_setting_t *s,
 	return 0;
 }
 
-/* Appends the components of P to out[0..*len), resolving "." and ".."
- * lexically ("/.." stays "/"). */
-static void push_components(char *out, size_t *len, const char *p)
-{
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (*len > 0 && out[*len - 1] != '/')
-				(*len)--;
-			if (*len > 0)
-				(*len)--;
-		} else if (!(n == 1 && p[0] == '.')) {
-			out[(*len)++] = '/';
-			memcpy(out + *len, p, n);
-			*len += n;
-		}
-		out[*len] = '\0';
-		p += n;
-	}
-}
-
-/* BASE (absolute, or "" when P is absolute) joined with P, normalised,
- * without a trailing slash.  Caller frees; NULL when out of memory. */
-static char *path_join(const char *base, const char *p)
-{
-	size_t len = 0;
-	char *out = malloc(strlen(base) + strlen(p) + 3);
-
-	if (!out)
-		return NULL;
-	out[0] = '\0';
-	push_components(out, &len, base);
-	push_components(out, &len, p);
-	if (len == 0)
-		strcpy(out, "/");
-	return out;
-}
-
 static bool is_relative_form(const char *p)
 {
 	return strcmp(p, ".") == 0 || strcmp(p, "..") == 0 ||
@@ -311,23 +182,24 @@ static int load_path(struct loader *l, const config_setting_t *s,
 	if (get_string(l, s, key, &v) < 0)
 		return -1;
 	if (*v == '\0')
-		return fail(l, s, key, "empty path");
+		return config_fail(l, s, key, "empty path");
 	if (v[0] == '/')
 		abs = path_join("", v);
 	else if (!is_relative_form(v))
-		return fail(l, s, key, "\"%s\" must be an absolute path, or "
-			    "start with ./ or ../ to be taken relative to "
-			    "the config file's folder", v);
+		return config_fail(l, s, key, "\"%s\" must be an absolute "
+				   "path, or start with ./ or ../ to be taken "
+				   "relative to the config file's folder", v);
 	else if (!l->base)
-		return fail(l, s, key, "a relative path needs a config file "
-			    "to be relative to");
+		return config_fail(l, s, key, "a relative path needs a config "
+				   "file to be relative to");
 	else
 		abs = path_join(l->base, v);
 	if (!abs)
-		return fail(l, s, key, "out of memory");
+		return config_fail(l, s, key, "out of memory");
 	if (strlen(abs) >= PATH_MAX) {
 		free(abs);
-		return fail(l, s, key, "path longer than %d bytes", PATH_MAX - 1);
+		return config_fail(l, s, key, "path longer than %d bytes",
+				   PATH_MAX - 1);
 	}
 	free(*field);
 	*field = abs;
@@ -347,8 +219,8 @@ static int load_log_level(struct loader *l, const config_setting_t *s,
 			return 0;
 		}
 	}
-	return fail(l, s, key, "\"%s\" is not one of debug, info, notice, "
-		    "warning, err", v);
+	return config_fail(l, s, key, "\"%s\" is not one of debug, info, "
+			   "notice, warning, err", v);
 }
 
 static int load_format(struct loader *l, const config_setting_t *s,
@@ -359,8 +231,8 @@ static int load_format(struct loader *l, const config_setting_t *s,
 	if (get_string(l, s, key, &v) < 0)
 		return -1;
 	if (settings_parse_format(v, FIELD(obj, k, enum thumb_format)) < 0)
-		return fail(l, s, key, "\"%s\" is not one of auto, jpeg, png, "
-			    "webp, avif", v);
+		return config_fail(l, s, key, "\"%s\" is not one of auto, "
+				   "jpeg, png, webp, avif", v);
 	return 0;
 }
 
@@ -372,8 +244,8 @@ static int load_crop(struct loader *l, const config_setting_t *s,
 	if (get_string(l, s, key, &v) < 0)
 		return -1;
 	if (settings_parse_crop(v, FIELD(obj, k, enum thumb_crop)) < 0)
-		return fail(l, s, key, "\"%s\" is not one of none, centre, "
-			    "attention", v);
+		return config_fail(l, s, key, "\"%s\" is not one of none, "
+				   "centre, attention", v);
 	return 0;
 }
 
@@ -388,11 +260,12 @@ static int load_size_name(struct loader *l, const config_setting_t *s,
 		return -1;
 	if (*v == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
 	    strchr(v, '/'))
-		return fail(l, s, key, "\"%s\" cannot be a folder name (empty, "
-			    "\".\", \"..\" or containing '/')", v);
+		return config_fail(l, s, key, "\"%s\" cannot be a folder "
+				   "name (empty, \".\", \"..\" or containing "
+				   "'/')", v);
 	if (strlen(v) >= SETTINGS_NAME_MAX)
-		return fail(l, s, key, "longer than %d bytes",
-			    SETTINGS_NAME_MAX - 1);
+		return config_fail(l, s, key, "longer than %d bytes",
+				   SETTINGS_NAME_MAX - 1);
 	strcpy(field, v);
 	return 0;
 }
@@ -413,31 +286,33 @@ static int load_patterns(struct loader *l, const config_setting_t *s,
 	int rc = -1;
 
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-		return fail(l, s, key, "wrong type: expected an array [ ] of "
-			    "strings, found %s", type_name(type));
+		return config_fail(l, s, key, "wrong type: expected an array "
+				   "[ ] of strings, found %s",
+				   type_name(type));
 	if (n == 0 && !allow_empty)
-		return fail(l, s, key, "empty: no file would be taken");
+		return config_fail(l, s, key, "empty: no file would be taken");
 	pats = calloc(n > 0 ? (size_t)n : 1, sizeof(*pats));
 	if (!pats)
-		return fail(l, s, key, "out of memory");
+		return config_fail(l, s, key, "out of memory");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			fail(l, e, key, "element %d: expected a string, found "
-			     "%s", i, type_name(config_setting_type(e)));
+			config_fail(l, e, key, "element %d: expected a string, "
+				    "found %s", i,
+				    type_name(config_setting_type(e)));
 			goto out;
 		}
 		pats[i] = config_setting_get_string(e);
 		if (*pats[i] == '\0' || strchr(pats[i], '/')) {
-			fail(l, e, key, "pattern \"%s\": patterns match file "
-			     "names, so they are not empty and hold no '/'",
-			     pats[i]);
+			config_fail(l, e, key, "pattern \"%s\": patterns match "
+				    "file names, so they are not empty and "
+				    "hold no '/'", pats[i]);
 			goto out;
 		}
 	}
 	if (set(f, pats, (size_t)n) < 0) {
-		fail(l, s, key, "out of memory");
+		config_fail(l, s, key, "out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -534,13 +409,13 @@ static int load_watch(struct loader *l, const config_setting_t *s,
 	int n = config_setting_length(s);
 	struct watch_root *roots;
 	size_t nroots = 0;
-	char elem[KEY_MAX];
+	char elem[CONFIG_KEY_MAX];
 
 	if (want_type(l, s, key, CONFIG_TYPE_LIST) < 0)
 		return -1;
 	roots = calloc(n > 0 ? (size_t)n : 1, sizeof(*roots));
 	if (!roots)
-		return fail(l, s, key, "out of memory");
+		return config_fail(l, s, key, "out of memory");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		struct watch_root *r = &roots[nroots++];
@@ -552,8 +427,9 @@ static int load_watch(struct loader *l, const config_setting_t *s,
 		if (load_group(l, e, elem, root_keys, r) < 0)
 			goto fail;
 		if (!r->source || !r->dest) {
-			fail(l, e, elem, "missing %s: every watch needs a "
-			     "source and a dest", r->source ? "dest" : "source");
+			config_fail(l, e, elem, "missing %s: every watch needs "
+				    "a source and a dest",
+				    r->source ? "dest" : "source");
 			goto fail;
 		}
 	}
@@ -572,13 +448,13 @@ static int load_sizes(struct loader *l, const config_setting_t *s,
 	struct settings *st = FIELD(obj, k, struct settings);
 	struct size_spec sizes[SETTINGS_MAX_SIZES];
 	int n = config_setting_length(s);
-	char elem[KEY_MAX];
+	char elem[CONFIG_KEY_MAX];
 
 	if (want_type(l, s, key, CONFIG_TYPE_LIST) < 0)
 		return -1;
 	if (n < 1 || n > SETTINGS_MAX_SIZES)
-		return fail(l, s, key, "%d sizes: give 1 to %d", n,
-			    SETTINGS_MAX_SIZES);
+		return config_fail(l, s, key, "%d sizes: give 1 to %d", n,
+				   SETTINGS_MAX_SIZES);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
@@ -587,22 +463,23 @@ static int load_sizes(struct loader *l, const config_setting_t *s,
 		if (load_group(l, e, elem, size_keys, &sizes[i]) < 0)
 			return -1;
 		if (sizes[i].width == 0 || sizes[i].height == 0)
-			return fail(l, e, elem, "missing %s: every size needs "
-				    "a width and a height",
-				    sizes[i].width ? "height" : "width");
+			return config_fail(l, e, elem, "missing %s: every "
+					   "size needs a width and a height",
+					   sizes[i].width ? "height" : "width");
 		if (n == 1)
 			continue;
 		if (sizes[i].name[0] == '\0')
-			return fail(l, e, elem, "missing name: with several "
-				    "sizes each needs a name (its folder under "
-				    "the dest)");
+			return config_fail(l, e, elem, "missing name: with "
+					   "several sizes each needs a name "
+					   "(its folder under the dest)");
 		for (int j = 0; j < i; j++) {
 			if (strcmp(sizes[i].name, sizes[j].name) == 0) {
 				snprintf(elem, sizeof(elem), "%s[%d].name",
 					 key, i);
-				return fail(l, config_setting_get_member(e, "name"),
-					    elem, "\"%s\" is already the name "
-					    "of %s[%d]", sizes[i].name, key, j);
+				return config_fail(l,
+					config_setting_get_member(e, "name"),
+					elem, "\"%s\" is already the name of "
+					"%s[%d]", sizes[i].name, key, j);
 			}
 		}
 	}
@@ -668,7 +545,7 @@ static int unknown_key(struct loader *l, const config_setting_t *s,
 			break;
 		len += (size_t)n;
 	}
-	return fail(l, s, key, "unknown key (known here: %s)", known);
+	return config_fail(l, s, key, "unknown key (known here: %s)", known);
 }
 
 /*
@@ -679,7 +556,7 @@ static int load_group(struct loader *l, const config_setting_t *g,
 		      const char *prefix, const struct key *keys, void *obj)
 {
 	int n = config_setting_length(g);
-	char key[KEY_MAX];
+	char key[CONFIG_KEY_MAX];
 
 	if (want_type(l, g, *prefix ? prefix : "(top)", CONFIG_TYPE_GROUP) < 0)
 		return -1;
@@ -696,134 +573,6 @@ static int load_group(struct loader *l, const config_setting_t *g,
 			return unknown_key(l, s, key, keys);
 		if (k->load(l, s, key, obj, k) < 0)
 			return -1;
-	}
-	return 0;
-}
-
-/* A equals B or lies below it. */
-static bool path_within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-
-	if (strcmp(b, "/") == 0)
-		return true;
-	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
-}
-
-/* The setting of key NAME of watch element I, when the file has it. */
-static const config_setting_t *root_setting(const config_setting_t *watch,
-					    size_t i, const char *name)
-{
-	const config_setting_t *e;
-
-	if (!watch)
-		return NULL;
-	e = config_setting_get_elem(watch, (unsigned)i);
-	return e ? config_setting_get_member(e, name) : NULL;
-}
-
-/*
- * A file of the daemon's own (PATH at key WHAT) must not lie in a tree
- * that is watched or whose orphans are removed.
- */
-static int check_own_file(struct loader *l, const struct config *c,
-			  const config_setting_t *top,
-			  const config_setting_t *watch, const char *what,
-			  const char *path)
-{
-	const config_setting_t *s = config_setting_get_member(top, what);
-	char key[KEY_MAX];
-
-	for (size_t i = 0; i < c->nroots; i++) {
-		const struct watch_root *r = &c->roots[i];
-		const char *side = path_within(path, r->source) ? "source" :
-				   path_within(path, r->dest) ? "dest" : NULL;
-
-		if (!side)
-			continue;
-		if (s)
-			return fail(l, s, what, "%s is inside watch[%zu].%s "
-				    "(%s)", path, i, side, *side == 's' ?
-				    r->source : r->dest);
-		snprintf(key, sizeof(key), "watch[%zu].%s", i, side);
-		return fail(l, root_setting(watch, i, side), key,
-			    "holds %s %s", what, path);
-	}
-	return 0;
-}
-
-/* The cross-checks of design.md §3/§4 between roots and the daemon's files. */
-static int check_roots(struct loader *l, const struct config *c,
-		       const config_setting_t *top)
-{
-	const config_setting_t *watch = config_setting_get_member(top, "watch");
-	char key[KEY_MAX];
-
-	for (size_t i = 0; i < c->nroots; i++) {
-		const struct watch_root *r = &c->roots[i];
-
-		for (size_t j = 0; j < c->nroots; j++) {
-			const struct watch_root *o = &c->roots[j];
-
-			if (path_within(r->dest, o->source)) {
-				snprintf(key, sizeof(key), "watch[%zu].dest", i);
-				return fail(l, root_setting(watch, i, "dest"),
-					    key, "%s is inside watch[%zu].source "
-					    "(%s): thumbnails would be "
-					    "thumbnailed", r->dest, j, o->source);
-			}
-			if (path_within(o->source, r->dest)) {
-				snprintf(key, sizeof(key), "watch[%zu].source", j);
-				return fail(l, root_setting(watch, j, "source"),
-					    key, "%s is inside watch[%zu].dest "
-					    "(%s): its images would be removed "
-					    "as orphaned thumbnails", o->source,
-					    i, r->dest);
-			}
-			if (j >= i)
-				continue;
-			if (path_within(r->source, o->source) ||
-			    path_within(o->source, r->source)) {
-				snprintf(key, sizeof(key), "watch[%zu].source", i);
-				return fail(l, root_setting(watch, i, "source"),
-					    key, "%s overlaps watch[%zu].source "
-					    "(%s)", r->source, j, o->source);
-			}
-			if (path_within(r->dest, o->dest) ||
-			    path_within(o->dest, r->dest)) {
-				snprintf(key, sizeof(key), "watch[%zu].dest", i);
-				return fail(l, root_setting(watch, i, "dest"),
-					    key, "%s overlaps watch[%zu].dest "
-					    "(%s)", r->dest, j, o->dest);
-			}
-		}
-	}
-	if (check_own_file(l, c, top, watch, "state_dir", c->state_dir) < 0 ||
-	    check_own_file(l, c, top, watch, "control_socket",
-			   c->control_socket) < 0)
-		return -1;
-	if (strlen(c->control_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return fail(l, config_setting_get_member(top, "control_socket"),
-			    "control_socket", "longer than %zu bytes, the "
-			    "limit of a Unix socket path",
-			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-	return 0;
-}
-
-/*
- * The line of TEXT holding a libconfig @include directive (one whose
- * first non-blank characters are "@include"), or 0.
- */
-static int find_include(const char *text)
-{
-	int line = 1;
-
-	for (const char *p = text; p; p = strchr(p, '\n'), line++) {
-		if (*p == '\n')
-			p++;
-		p += strspn(p, " \t");
-		if (strncmp(p, "@include", 8) == 0)
-			return line;
 	}
 	return 0;
 }
@@ -860,7 +609,7 @@ int config_load_string(struct config *c, const char *text, const char *name,
 		.err = err,
 		.errsz = errsz,
 	};
-	int include_line = find_include(text);
+	int include_line = config_find_include(text);
 	config_t cfg;
 	config_setting_t *top;
 	char *path_copy = NULL;
@@ -879,7 +628,7 @@ int config_load_string(struct config *c, const char *text, const char *name,
 	}
 	top = config_root_setting(&cfg);
 	if (load_group(&l, top, "", top_keys, c) < 0 ||
-	    check_roots(&l, c, top) < 0)
+	    config_check_roots(&l, c, top) < 0)
 		goto out;
 	if (name) {
 		path_copy = strdup(name);

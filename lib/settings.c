@@ -107,6 +107,20 @@ const char *settings_crop_name(enum thumb_crop c)
 	return "?";
 }
 
+int settings_parse_jpeg_fast(const char *name, enum thumb_jpeg_fast *out)
+{
+	if (name == NULL || *name == '\0' || strcmp(name, "1") == 0 ||
+	    strcmp(name, "exact") == 0)
+		*out = THUMB_JPEG_FAST_EXACT;
+	else if (strcmp(name, "draft") == 0)
+		*out = THUMB_JPEG_FAST_DRAFT;
+	else if (strcmp(name, "0") == 0 || strcmp(name, "off") == 0)
+		*out = THUMB_JPEG_FAST_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Reads 1..BOX_MAX decimal digits at *p, advancing it.  0 or -EINVAL. */
 static int parse_dim(const char **p, int *out)
 {

@@ -30,6 +30,19 @@ enum thumb_crop {
 	THUMB_CROP_ATTENTION,
 };
 
+/*
+ * The JPEG fast path's decode scale (design.md §9): EXACT takes the scale
+ * libvips would, DRAFT the smallest that still covers the box, OFF leaves
+ * every JPEG to libvips.  Not a thumper.conf key: thumper and thumperd
+ * take it from THUMPER_JPEG_FAST and hand it to the workers in SETUP
+ * (outputs_pool_options()).
+ */
+enum thumb_jpeg_fast {
+	THUMB_JPEG_FAST_EXACT = 0,
+	THUMB_JPEG_FAST_DRAFT,
+	THUMB_JPEG_FAST_OFF,
+};
+
 #define SETTINGS_MAX_SIZES 16
 #define SETTINGS_NAME_MAX 64
 
@@ -78,6 +91,13 @@ int settings_parse_format(const char *name, enum thumb_format *out);
 int settings_parse_crop(const char *name, enum thumb_crop *out);
 const char *settings_format_name(enum thumb_format f);
 const char *settings_crop_name(enum thumb_crop c);
+
+/*
+ * A THUMPER_JPEG_FAST value: NULL, "", "1" or "exact" → EXACT; "draft" →
+ * DRAFT; "0" or "off" → OFF (case matters).  Returns 0 and sets *out, or
+ * -EINVAL.
+ */
+int settings_parse_jpeg_fast(const char *name, enum thumb_jpeg_fast *out);
 
 /*
  * Parses "WxH" (both 1..100000, decimal, 'x' or 'X'); a lone "N" means

@@ -6,7 +6,9 @@
  * format's extension appended when it differs, which keeps the mapping
  * one-to-one ("a.png" and "a.jpg" never meet).  Appending can push a
  * name past NAME_MAX even when the source's own name fits, so every
- * component of the result is measured.
+ * component of the result is measured.  Which folder a size goes to is
+ * decided here too (tpath_thumb, tpath_thumb_dir), so jobs, renames,
+ * removals and walks all agree on where a thumbnail is.
  */
 #include <config.h>
 
@@ -117,14 +119,29 @@ static bool components_fit(const char *path)
 	return true;
 }
 
+/* DEST[/SIZE_DIR][/REL][.EXT]: the one way a dest path is put together. */
+static int compose(char *out, size_t outsz, const char *dest,
+		   const char *size_dir, const char *rel, const char *ext)
+{
+	size_t dlen = strlen(dest);
+	const char *sep = dlen > 0 && dest[dlen - 1] == '/' ? "" : "/";
+	int n = snprintf(out, outsz, "%s%s%s%s%s%s%s", dest,
+			 size_dir || *rel ? sep : "", size_dir ? size_dir : "",
+			 size_dir && *rel ? "/" : "", rel, ext ? "." : "",
+			 ext ? ext : "");
+
+	if (n < 0 || (size_t)n >= outsz || !components_fit(out)) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return n;
+}
+
 int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
 		const char *rel, enum thumb_format fmt)
 {
 	const char *ext = tpath_ext(fmt);
-	bool append;
-	size_t dlen = strlen(dest);
-	const char *sep = dlen > 0 && dest[dlen - 1] == '/' ? "" : "/";
-	int n;
 
 	if (outsz > 0)
 		out[0] = '\0';
@@ -133,16 +150,34 @@ int tpath_build(char *out, size_t outsz, const char *dest, const char *size_dir,
 	if (!ext || !rel_is_safe(rel) || (size_dir && !rel_is_safe(size_dir)) ||
 	    (size_dir && strchr(size_dir, '/')))
 		return -EINVAL;
-	append = !ext_matches(extension(rel), fmt);
-	n = snprintf(out, outsz, "%s%s%s%s%s%s%s", dest, sep,
-		     size_dir ? size_dir : "", size_dir ? "/" : "", rel,
-		     append ? "." : "", append ? ext : "");
-	if (n < 0 || (size_t)n >= outsz || !components_fit(out)) {
-		if (outsz > 0)
-			out[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	return n;
+	return compose(out, outsz, dest, size_dir, rel,
+		       ext_matches(extension(rel), fmt) ? NULL : ext);
+}
+
+/* The folder size I of S is written under, below DEST: none with one size. */
+static const char *size_dir(const struct settings *s, size_t i)
+{
+	return s->nsizes > 1 && s->sizes[i].name[0] ? s->sizes[i].name : NULL;
+}
+
+int tpath_thumb(char *out, size_t outsz, const struct settings *s, size_t i,
+		const char *dest, const char *rel)
+{
+	return tpath_build(out, outsz, dest, size_dir(s, i), rel,
+			   tpath_format(settings_size_format(s, i), rel));
+}
+
+int tpath_thumb_dir(char *out, size_t outsz, const struct settings *s,
+		    size_t i, const char *dest, const char *rel)
+{
+	const char *size = size_dir(s, i);
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((*rel && !rel_is_safe(rel)) ||
+	    (size && (!rel_is_safe(size) || strchr(size, '/'))))
+		return -EINVAL;
+	return compose(out, outsz, dest, size, rel, NULL);
 }
 
 int tpath_name(char *out, size_t outsz, const char *name, enum thumb_format fmt)

@@ -5,6 +5,6 @@
 # from here.
 noinst_LIBRARIES += pool/libpool.a
 pool_libpool_a_SOURCES = %D%/pool.c %D%/pool.h %D%/proto.c %D%/proto.h \
-	%D%/outputs.c %D%/outputs.h %D%/tempname.c %D%/tempname.h \
-	%D%/tmpclean.c %D%/tmpclean.h
+	%D%/outputs.c %D%/outputs.h %D%/spawn.c %D%/spawn.h \
+	%D%/tempname.c %D%/tempname.h %D%/tmpclean.c %D%/tmpclean.h
 pool_libpool_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)

@@ -5,30 +5,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pool/outputs.h"
 #include "lib/tpath.h"
-
-static const char *
-base_name(const char *rel)
-{
-	const char *slash = strrchr(rel, '/');
-
-	return slash ? slash + 1 : rel;
-}
-
-int
-outputs_path(char *out, const struct settings *s, const char *dest_root,
-	     const char *rel, size_t i)
-{
-	enum thumb_format fmt = tpath_format(settings_size_format(s, i),
-					     base_name(rel));
-
-	return tpath_build(out, PATH_MAX, dest_root,
-			   s->nsizes > 1 ? s->sizes[i].name : NULL, rel, fmt);
-}
 
 int
 outputs_build(struct outputs *o, const struct settings *s,
@@ -43,14 +25,15 @@ outputs_build(struct outputs *o, const struct settings *s,
 	o->job.noutputs = (uint32_t)s->nsizes;
 	for (size_t i = 0; i < s->nsizes; i++) {
 		struct proto_output *out = &o->job.outputs[i];
-		int len = outputs_path(o->paths[i], s, dest_root, rel, i);
+		int len = tpath_thumb(o->paths[i], sizeof(o->paths[i]), s, i,
+				      dest_root, rel);
 
 		if (len < 0)
 			return len;
 		out->width = (uint32_t)s->sizes[i].width;
 		out->height = (uint32_t)s->sizes[i].height;
 		out->format = (uint8_t)tpath_format(settings_size_format(s, i),
-						    base_name(rel));
+						    rel);
 		out->quality = (uint8_t)settings_size_quality(s, i);
 		out->path.data = (const uint8_t *)o->paths[i];
 		out->path.len = (uint32_t)len;
@@ -72,9 +55,18 @@ outputs_fresh(const struct outputs *o, const struct stat *st)
 	return true;
 }
 
-void
-outputs_pool_options(struct pool_options *po, const struct settings *s)
+int
+outputs_pool_options(struct pool_options *po, const struct settings *s,
+		     char *err, size_t errsz)
 {
+	const char *fast = getenv("THUMPER_JPEG_FAST");
+	enum thumb_jpeg_fast rule;
+
+	if (settings_parse_jpeg_fast(fast, &rule) != 0) {
+		snprintf(err, errsz, "THUMPER_JPEG_FAST=%s: expected exact, "
+			 "draft or 0", fast);
+		return -EINVAL;
+	}
 	po->job_timeout_s = s->limits.job_timeout;
 	po->max_attempts = s->limits.max_attempts;
 	po->worker_max_jobs = s->limits.worker_max_jobs;
@@ -86,4 +78,6 @@ outputs_pool_options(struct pool_options *po, const struct settings *s)
 	po->setup.memory_mb = s->limits.worker_memory_mb;
 	po->setup.max_pixels = s->limits.max_pixels;
 	po->setup.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20;
+	po->setup.jpeg_fast = (uint8_t)rule;
+	return 0;
 }

@@ -23,27 +23,24 @@ struct outputs {
 };
 
 /*
- * Fills O for source REL under SRC_ROOT, thumbnailed into DEST_ROOT (with
- * a folder per size when S has several).  Returns 0, -ENAMETOOLONG, or
- * -EINVAL for a REL that cannot be mapped.
+ * Fills O for source REL under SRC_ROOT, thumbnailed into DEST_ROOT at
+ * the paths tpath_thumb() gives.  Returns 0, -ENAMETOOLONG, or -EINVAL
+ * for a REL that cannot be mapped.
  */
 int outputs_build(struct outputs *o, const struct settings *s,
 		  const char *src_root, const char *dest_root, const char *rel);
-
-/*
- * The thumbnail of REL for size I only (for removing and renaming).
- * Returns its length or -errno as outputs_build().
- */
-int outputs_path(char *out, const struct settings *s, const char *dest_root,
-		 const char *rel, size_t i);
 
 /* True when every thumbnail in O exists with exactly the mtime in ST. */
 bool outputs_fresh(const struct outputs *o, const struct stat *st);
 
 /*
  * Fills the pool's limits and the workers' SETUP from S (not the worker
- * path, the worker count or the roots).
+ * path, the worker count or the roots), and the SETUP's fast-JPEG rule
+ * from THUMPER_JPEG_FAST: the worker takes no setting from its
+ * environment.  Returns 0, or -EINVAL with a message in ERR for a
+ * THUMPER_JPEG_FAST that names no rule.
  */
-void outputs_pool_options(struct pool_options *po, const struct settings *s);
+int outputs_pool_options(struct pool_options *po, const struct settings *s,
+			 char *err, size_t errsz);
 
 #endif

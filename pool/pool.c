@@ -11,6 +11,10 @@
  * done callback.  Every job submitted gets exactly one done callback:
  * from a RESULT frame, from the exit of the worker that held it (after
  * the last attempt), or from pool_close().
+ *
+ * A worker learns everything from its SETUP frame.  Its environment is
+ * ours without any THUMPER_ variable, plus THUMPER_PARENT_PID, which is
+ * no setting but who its parent is, checked before it reads a frame.
  */
 #include <config.h>
 
@@ -24,14 +28,12 @@
 #include <unistd.h>
 
 #include "pool/pool.h"
+#include "pool/spawn.h"
 #include "pool/tempname.h"
-#include "worker/thumb.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
 #define MAX_START_FAILURES 5
-
-extern char **environ;
 
 struct job {
 	struct job *next;
@@ -78,6 +80,7 @@ struct pool {
 	size_t nqueued, nbusy;
 	uint64_t next_id;
 	struct proto_buf setup_frame;
+	char *tmpdir;		/* where the workers' scratch folders are */
 
 	uv_timer_t respawn_timer;
 	unsigned backoff_ms;
@@ -263,8 +266,7 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 	enum pool_status st;
 
 	if (w->state != W_BUSY || j == NULL || h->id != j->id ||
-	    proto_decode_result(payload, h->len, &m) != 0 ||
-	    m.status > THUMB_ERR_CHANGED) {
+	    proto_decode_result(payload, h->len, &m) != 0) {
 		worker_kill(w, "worker sent a malformed RESULT");
 		return;
 	}
@@ -272,17 +274,18 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 	memcpy(reason, m.reason.data ? (const char *)m.reason.data : "",
 	       m.reason.len);
 	reason[m.reason.len] = '\0';
-	switch ((enum thumb_status)m.status) {
-	case THUMB_OK:
+	switch ((enum proto_status)m.status) {
+	case PROTO_STATUS_OK:
 		st = POOL_OK;
 		break;
-	case THUMB_ERR_SOURCE:
+	case PROTO_STATUS_SOURCE:
 		st = POOL_SOURCE_FAILED;
 		break;
-	case THUMB_ERR_DEST:
+	case PROTO_STATUS_DEST:
 		st = POOL_DEST_FAILED;
 		break;
-	default:
+	case PROTO_STATUS_CHANGED:
+	default:		/* the decoder refuses any other */
 		st = POOL_CHANGED;
 		break;
 	}
@@ -444,7 +447,7 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
 	uv_close((uv_handle_t *)&w->proc, worker_handle_closed_cb);
 	worker_close_pipe(w);
 
-	if (tempname_scratch(scratch, sizeof(scratch), w->pid) > 0)
+	if (tempname_scratch(scratch, sizeof(scratch), p->tmpdir, w->pid) > 0)
 		rmdir(scratch);		/* the worker's, empty: see worker.c */
 	if (j != NULL) {
 		p->nbusy--;
@@ -477,24 +480,15 @@ worker_spawn(struct pool *p)
 	uv_stdio_container_t stdio[4];
 	char *args[2] = { p->worker_path, NULL };
 	char ppid[64];
-	char **env = NULL;
-	size_t n = 0;
+	char **env;
 	int rc;
 
 	if (w == NULL)
 		return -ENOMEM;
-	while (environ[n])
-		n++;
-	if ((env = calloc(n + 2, sizeof(*env))) == NULL) {
+	if ((env = spawn_env(ppid, sizeof(ppid))) == NULL) {
 		free(w);
 		return -ENOMEM;
 	}
-	snprintf(ppid, sizeof(ppid), "THUMPER_PARENT_PID=%ld", (long)getpid());
-	n = 0;
-	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "THUMPER_PARENT_PID=", 19) != 0)
-			env[n++] = *e;
-	env[n] = ppid;
 
 	w->pool = p;
 	w->state = W_STARTING;
@@ -590,34 +584,12 @@ dispatch(struct pool *p)
 }
 
 int
-pool_worker_path(char *out, size_t outsz)
-{
-	const char *env = getenv("THUMPER_WORKER");
-	char self[PATH_MAX];
-	ssize_t n;
-	int len;
-
-	if (env != NULL && *env != '\0') {
-		len = snprintf(out, outsz, "%s", env);
-		return len > 0 && (size_t)len < outsz ? 0 : -ENAMETOOLONG;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		*strrchr(self, '/') = '\0';
-		len = snprintf(out, outsz, "%s/thumper-worker", self);
-		if (len > 0 && (size_t)len < outsz && access(out, X_OK) == 0)
-			return 0;
-	}
-	len = snprintf(out, outsz, "%s/thumper-worker", LIBEXECDIR);
-	return len > 0 && (size_t)len < outsz ? 0 : -ENAMETOOLONG;
-}
-
-int
 pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	 pool_fatal_cb fatal, void *data, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
+	struct proto_setup setup = o->setup;
+	int rc = -ENOMEM;
 
 	if (p == NULL)
 		return -ENOMEM;
@@ -631,12 +603,12 @@ pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	p->fatal = fatal;
 	p->data = data;
 	if ((p->worker_path = strdup(o->worker_path)) == NULL ||
-	    proto_encode_setup(&p->setup_frame, &o->setup) != 0) {
-		free(p->worker_path);
-		proto_buf_free(&p->setup_frame);
-		free(p);
-		return -ENOMEM;
-	}
+	    (p->tmpdir = strdup(tempname_tmpdir())) == NULL)
+		goto fail;
+	setup.tmpdir.data = (const uint8_t *)p->tmpdir;
+	setup.tmpdir.len = (uint32_t)strlen(p->tmpdir);
+	if ((rc = proto_encode_setup(&p->setup_frame, &setup)) != 0)
+		goto fail;
 	p->opt.worker_path = p->worker_path;
 	/* A worker can die while a frame is being written to it: that must
 	 * be an EPIPE for the pool, not a SIGPIPE for the process. */
@@ -650,6 +622,13 @@ pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	 * callback from the loop, like every later failure. */
 	uv_timer_start(&p->respawn_timer, respawn_cb, 0, 0);
 	return 0;
+
+fail:
+	free(p->worker_path);
+	free(p->tmpdir);
+	proto_buf_free(&p->setup_frame);
+	free(p);
+	return rc;
 }
 
 void *
@@ -769,6 +748,7 @@ maybe_finish_close(struct pool *p)
 	data = p->data;
 	proto_buf_free(&p->setup_frame);
 	free(p->worker_path);
+	free(p->tmpdir);
 	free(p);
 	if (closed)
 		closed(data);

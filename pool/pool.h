@@ -33,7 +33,7 @@ struct pool_options {
 	unsigned job_timeout_s;		/* 0: no timeout */
 	unsigned max_attempts;		/* >= 1 */
 	unsigned worker_max_jobs;	/* 0: never recycle */
-	struct proto_setup setup;
+	struct proto_setup setup;	/* setup.tmpdir is the pool's own */
 };
 
 enum pool_status {
@@ -70,7 +70,10 @@ int pool_worker_path(char *out, size_t outsz);
 
 /*
  * Creates the pool and starts its workers.  DATA is returned by
- * pool_data().  SIGPIPE is ignored from then on, process-wide.  Returns 0 and sets *out, or -errno (nothing to free).
+ * pool_data().  The workers make their scratch folders under
+ * tempname_tmpdir(), whatever o->setup.tmpdir says.  SIGPIPE is ignored
+ * from then on, process-wide.  Returns 0 and sets *out, or -ENOMEM, or
+ * the error proto_encode_setup() gives for o->setup (nothing to free).
  */
 int pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	     pool_fatal_cb fatal, void *data, struct pool **out);

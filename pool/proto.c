@@ -5,7 +5,9 @@
  * patches the length in at the end.  Decoding walks a cursor that fails
  * closed: once a read runs past the end every later read fails too, so a
  * decoder checks the cursor once, at the end, and also refuses trailing
- * bytes.  Nothing here allocates on the decode side.
+ * bytes.  Nothing here allocates on the decode side.  The value checks
+ * (setup_ok(), output_ok(), result_ok()) serve both directions: an
+ * encoder refuses the values a decoder would.
  */
 #include <config.h>
 
@@ -14,7 +16,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/settings.h"
 #include "pool/proto.h"
+
+/* The wire values are the settings' values: both sides convert by cast. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(PROTO_CROP_NONE, THUMB_CROP_NONE) &&
+	       SAME(PROTO_CROP_CENTRE, THUMB_CROP_CENTRE) &&
+	       SAME(PROTO_CROP_ATTENTION, THUMB_CROP_ATTENTION),
+	       "enum proto_crop must match enum thumb_crop");
+_Static_assert(SAME(PROTO_JPEG_FAST_EXACT, THUMB_JPEG_FAST_EXACT) &&
+	       SAME(PROTO_JPEG_FAST_DRAFT, THUMB_JPEG_FAST_DRAFT) &&
+	       SAME(PROTO_JPEG_FAST_OFF, THUMB_JPEG_FAST_OFF),
+	       "enum proto_jpeg_fast must match enum thumb_jpeg_fast");
+_Static_assert(SAME(PROTO_FORMAT_JPEG, THUMB_FORMAT_JPEG) &&
+	       SAME(PROTO_FORMAT_PNG, THUMB_FORMAT_PNG) &&
+	       SAME(PROTO_FORMAT_WEBP, THUMB_FORMAT_WEBP) &&
+	       SAME(PROTO_FORMAT_AVIF, THUMB_FORMAT_AVIF) &&
+	       (int)THUMB_FORMAT_AUTO < (int)PROTO_FORMAT_FIRST,
+	       "enum proto_format must match enum thumb_format");
 
 void
 proto_buf_free(struct proto_buf *b)
@@ -117,6 +137,29 @@ frame_end(struct enc *e)
 	return e->err;
 }
 
+static bool
+setup_ok(const struct proto_setup *m)
+{
+	return m->crop <= PROTO_CROP_LAST && m->keep_metadata <= 1 &&
+	       m->untrusted_loaders <= 1 && m->follow_symlinks <= 1 &&
+	       m->jpeg_fast <= PROTO_JPEG_FAST_LAST &&
+	       m->tmpdir.len > 0 && m->tmpdir.data[0] == '/';
+}
+
+static bool
+output_ok(const struct proto_output *o)
+{
+	return o->width > 0 && o->height > 0 && o->path.len > 0 &&
+	       o->format >= PROTO_FORMAT_FIRST &&
+	       o->format <= PROTO_FORMAT_LAST;
+}
+
+static bool
+result_ok(const struct proto_result *m)
+{
+	return m->status <= PROTO_STATUS_LAST;
+}
+
 int
 proto_encode_setup(struct proto_buf *b, const struct proto_setup *m)
 {
@@ -124,15 +167,19 @@ proto_encode_setup(struct proto_buf *b, const struct proto_setup *m)
 
 	if (m->nread > PROTO_MAX_ROOTS || m->nwrite > PROTO_MAX_ROOTS)
 		return -EMSGSIZE;
+	if (!setup_ok(m))
+		return -EINVAL;
 	frame_begin(&e, b, PROTO_SETUP, 0);
 	enc_put(&e, m->crop, 1);
 	enc_put(&e, m->keep_metadata, 1);
 	enc_put(&e, m->untrusted_loaders, 1);
 	enc_put(&e, m->follow_symlinks, 1);
+	enc_put(&e, m->jpeg_fast, 1);
 	enc_put(&e, m->vips_threads, 4);
 	enc_put(&e, m->memory_mb, 4);
 	enc_put(&e, m->max_pixels, 8);
 	enc_put(&e, m->max_file_bytes, 8);
+	enc_bytes(&e, m->tmpdir.data, m->tmpdir.len);
 	enc_put(&e, m->nread, 4);
 	for (uint32_t i = 0; i < m->nread; i++)
 		enc_bytes(&e, m->read[i].data, m->read[i].len);
@@ -149,6 +196,11 @@ proto_encode_job(struct proto_buf *b, uint64_t id, const struct proto_job *m)
 
 	if (m->noutputs == 0 || m->noutputs > PROTO_MAX_OUTPUTS)
 		return -EMSGSIZE;
+	if (m->src.len == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->noutputs; i++)
+		if (!output_ok(&m->outputs[i]))
+			return -EINVAL;
 	frame_begin(&e, b, PROTO_JOB, id);
 	enc_bytes(&e, m->src.data, m->src.len);
 	enc_put(&e, m->noutputs, 4);
@@ -181,6 +233,8 @@ proto_encode_result(struct proto_buf *b, uint64_t id,
 	struct enc e;
 	uint32_t rlen = m->reason.len;
 
+	if (!result_ok(m))
+		return -EINVAL;
 	if (rlen > PROTO_MAX_REASON)
 		rlen = PROTO_MAX_REASON;
 	frame_begin(&e, b, PROTO_RESULT, id);
@@ -261,10 +315,14 @@ proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *m)
 	m->keep_metadata = (uint8_t)cur_get(&c, 1);
 	m->untrusted_loaders = (uint8_t)cur_get(&c, 1);
 	m->follow_symlinks = (uint8_t)cur_get(&c, 1);
+	m->jpeg_fast = (uint8_t)cur_get(&c, 1);
 	m->vips_threads = (uint32_t)cur_get(&c, 4);
 	m->memory_mb = (uint32_t)cur_get(&c, 4);
 	m->max_pixels = cur_get(&c, 8);
 	m->max_file_bytes = cur_get(&c, 8);
+	m->tmpdir = cur_bytes(&c, PROTO_MAX_PAYLOAD);
+	if (c.bad || !setup_ok(m))
+		return -EPROTO;
 	m->nread = (uint32_t)cur_get(&c, 4);
 	if (m->nread > PROTO_MAX_ROOTS)
 		return -EPROTO;
@@ -296,7 +354,7 @@ proto_decode_job(const uint8_t *p, size_t len, struct proto_job *m)
 		o->format = (uint8_t)cur_get(&c, 1);
 		o->quality = (uint8_t)cur_get(&c, 1);
 		o->path = cur_bytes(&c, PROTO_MAX_PAYLOAD);
-		if (o->path.len == 0 || o->width == 0 || o->height == 0)
+		if (!output_ok(o))
 			c.bad = true;
 	}
 	return cur_end(&c);
@@ -321,5 +379,7 @@ proto_decode_result(const uint8_t *p, size_t len, struct proto_result *m)
 	m->src_height = (uint32_t)cur_get(&c, 4);
 	m->elapsed_us = cur_get(&c, 8);
 	m->reason = cur_bytes(&c, PROTO_MAX_REASON);
+	if (!result_ok(m))
+		return -EPROTO;
 	return cur_end(&c);
 }

@@ -29,14 +29,19 @@ tempname_file(char *out, size_t outsz, const char *path, pid_t pid)
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
 }
 
-int
-tempname_scratch(char *out, size_t outsz, pid_t pid)
+const char *
+tempname_tmpdir(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	int n;
 
-	if (tmp == NULL || tmp[0] != '/')
-		tmp = "/tmp";
-	n = snprintf(out, outsz, "%s/thumper-worker-%ld", tmp, (long)pid);
+	return tmp != NULL && tmp[0] == '/' ? tmp : "/tmp";
+}
+
+int
+tempname_scratch(char *out, size_t outsz, const char *tmpdir, pid_t pid)
+{
+	int n = snprintf(out, outsz, "%s/thumper-worker-%ld", tmpdir,
+			 (long)pid);
+
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
 }

@@ -19,10 +19,16 @@
 int tempname_file(char *out, size_t outsz, const char *path, pid_t pid);
 
 /*
- * The scratch folder of the worker with PID (for liborc's code, see
- * worker/worker.c): under $TMPDIR or /tmp.  Returns its length or
- * -ENAMETOOLONG.
+ * The folder the workers' scratch folders go in: $TMPDIR when it is
+ * absolute, else /tmp.  Read by the parent only; the worker is told it in
+ * SETUP (proto.h).  A static or environment string.
  */
-int tempname_scratch(char *out, size_t outsz, pid_t pid);
+const char *tempname_tmpdir(void);
+
+/*
+ * The scratch folder of the worker with PID (for liborc's code, see
+ * worker/worker.c) in TMPDIR.  Returns its length or -ENAMETOOLONG.
+ */
+int tempname_scratch(char *out, size_t outsz, const char *tmpdir, pid_t pid);
 
 #endif

@@ -1,4 +1,5 @@
-# Tests: unit (Check, TAP), integration (shell, TAP), fuzz targets, bench.
+# Tests: unit (Check, TAP), integration (shell, TAP), fuzz targets,
+# valgrind (make check-valgrind), bench.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
@@ -13,5 +14,6 @@ TESTS_ENVIRONMENT = \
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/fuzz/local.mk
+include tests/valgrind/local.mk
 include tests/bench/local.mk
 include tests/bench/daemon.mk

@@ -46,7 +46,7 @@ struct job {
 	int have_di, have_ci;
 
 	const struct thumb_config *cfg;
-	enum jpegfast_rule rule;
+	enum thumb_jpeg_fast rule;
 	const struct thumb_output *outs;
 	size_t n;
 
@@ -72,21 +72,6 @@ struct job {
 	void **bufs;
 	size_t *lens;
 };
-
-int
-jpegfast_rule_parse(const char *s, enum jpegfast_rule *rule)
-{
-	if (s == NULL || *s == '\0' || strcmp(s, "1") == 0 ||
-	    strcmp(s, "exact") == 0)
-		*rule = JPEGFAST_EXACT;
-	else if (strcmp(s, "0") == 0 || strcmp(s, "off") == 0)
-		*rule = JPEGFAST_OFF;
-	else if (strcmp(s, "draft") == 0)
-		*rule = JPEGFAST_DRAFT;
-	else
-		return -1;
-	return 0;
-}
 
 /* libjpeg's error and warning exits: leave for run()'s setjmp. */
 static void
@@ -327,7 +312,7 @@ choose_scale(const struct job *j, int w, int h)
 		target_of(j, i, &tw, &th);
 		calc_shrink(w, h, tw, th, j->cfg->crop, &hs, &vs);
 		s = hs < vs ? hs : vs;
-		if (j->rule == JPEGFAST_DRAFT)
+		if (j->rule == THUMB_JPEG_FAST_DRAFT)
 			k = s >= 8 ? 8 : s >= 4 ? 4 : s >= 2 ? 2 : 1;
 		else	/* vips_thumbnail_find_jpegshrink() */
 			k = s >= 16 ? 8 : s >= 8 ? 4 : s >= 4 ? 2 : 1;
@@ -590,10 +575,10 @@ run(struct job *j)
 }
 
 static int
-handles(enum jpegfast_rule rule, const struct thumb_config *cfg,
+handles(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
 	const struct thumb_output *outs, size_t n)
 {
-	if (rule == JPEGFAST_OFF || cfg->keep_metadata ||
+	if (rule == THUMB_JPEG_FAST_OFF || cfg->keep_metadata ||
 	    cfg->crop == THUMB_CROP_ATTENTION || n == 0 ||
 	    n > SETTINGS_MAX_SIZES)
 		return 0;
@@ -605,8 +590,8 @@ handles(enum jpegfast_rule rule, const struct thumb_config *cfg,
 }
 
 enum jpegfast_status
-jpegfast_make(enum jpegfast_rule rule, const struct thumb_config *cfg, int fd,
-	      size_t size, const struct thumb_output *outs, size_t n,
+jpegfast_make(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
+	      int fd, size_t size, const struct thumb_output *outs, size_t n,
 	      void **bufs, size_t *lens)
 {
 	static const uint8_t magic[3] = { 0xFF, 0xD8, 0xFF };

@@ -17,41 +17,27 @@
 
 #include "worker/thumb.h"
 
-/*
- * Which DCT scale the decode uses (THUMPER_JPEG_FAST for now).  EXACT
- * takes the scale libvips' shrink-on-load takes (the decoded image stays
- * at least twice the box), so the decoded pixels are the ones libvips
- * would reduce; DRAFT takes the smallest scale whose result still covers
- * the box, as Pillow's draft() does: faster, a little softer.
- */
-enum jpegfast_rule {
-	JPEGFAST_OFF,
-	JPEGFAST_EXACT,
-	JPEGFAST_DRAFT,
-};
-
 enum jpegfast_status {
 	JPEGFAST_OK = 0,
 	JPEGFAST_FALLBACK,
 };
 
 /*
- * The rule a THUMPER_JPEG_FAST value names: NULL, "", "1", "exact" →
- * EXACT; "0", "off" → OFF; "draft" → DRAFT.  Returns 0, or -1 for
- * anything else.
- */
-int jpegfast_rule_parse(const char *s, enum jpegfast_rule *rule);
-
-/*
  * Thumbnails the JPEG open on FD (SIZE bytes, read with pread: the file
- * offset is left alone) into OUTS[0..N) with CFG's crop.  On JPEGFAST_OK
- * BUFS[i] holds LENS[i] bytes of each encoded thumbnail (malloc'd: free()
- * or g_free() them).  On JPEGFAST_FALLBACK nothing is allocated: the
- * source is not a JPEG, needs something only libvips does (non-JPEG
- * output, kept metadata, attention crop, an ICC profile other than sRGB,
- * CMYK, arithmetic coding) or did not decode without a warning.
+ * offset is left alone) into OUTS[0..N) with CFG's crop, decoding at the
+ * DCT scale RULE picks (thumb_make() passes cfg->jpeg_fast): EXACT takes
+ * the scale libvips' shrink-on-load takes (the decoded image stays at
+ * least twice the box), so the decoded pixels are the ones libvips would
+ * reduce; DRAFT takes the smallest scale whose result still covers the
+ * box, as Pillow's draft() does: faster, a little softer; OFF always
+ * falls back.  On JPEGFAST_OK BUFS[i] holds LENS[i] bytes of each encoded
+ * thumbnail (malloc'd: free() or g_free() them).  On JPEGFAST_FALLBACK
+ * nothing is allocated: the source is not a JPEG, needs something only
+ * libvips does (non-JPEG output, kept metadata, attention crop, an ICC
+ * profile other than sRGB, CMYK, arithmetic coding) or did not decode
+ * without a warning.
  */
-enum jpegfast_status jpegfast_make(enum jpegfast_rule rule,
+enum jpegfast_status jpegfast_make(enum thumb_jpeg_fast rule,
 				   const struct thumb_config *cfg, int fd,
 				   size_t size, const struct thumb_output *outs,
 				   size_t n, void **bufs, size_t *lens);

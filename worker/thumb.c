@@ -44,9 +44,6 @@
  */
 #define LOAD_OPTIONS "fail_on=error"
 
-/* THUMPER_JPEG_FAST, read once by thumb_init(). */
-static enum jpegfast_rule jpeg_rule = JPEGFAST_EXACT;
-
 /*
  * libvips warnings (for example "premature end of JPEG file") describe
  * files whose failure is already reported through the job's result.
@@ -73,12 +70,6 @@ thumb_init(const char *argv0, const struct thumb_config *cfg, char *err,
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_ARENA_MAX, 2);
-
-	if (jpegfast_rule_parse(getenv("THUMPER_JPEG_FAST"), &jpeg_rule) != 0) {
-		snprintf(err, errsz, "THUMPER_JPEG_FAST=%s: expected 1, exact, "
-			 "draft or 0", getenv("THUMPER_JPEG_FAST"));
-		return -1;
-	}
 
 	if (VIPS_INIT(argv0) != 0) {
 		snprintf(err, errsz, "cannot start libvips: %s",
@@ -457,8 +448,8 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	}
 	if (check_header(cfg, source, res, &w, &h) != 0)
 		goto out;
-	if (jpegfast_make(jpeg_rule, cfg, fd, (size_t)before.st_size, outs, n,
-			  bufs, lens) != JPEGFAST_OK &&
+	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, (size_t)before.st_size,
+			  outs, n, bufs, lens) != JPEGFAST_OK &&
 	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {

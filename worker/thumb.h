@@ -19,8 +19,10 @@
 
 #include "lib/settings.h"
 
+/* The worker's settings, from its SETUP frame (see worker.c). */
 struct thumb_config {
 	enum thumb_crop crop;
+	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
 	bool keep_metadata;
 	bool untrusted_loaders;
 	bool follow_symlinks;

@@ -1,12 +1,13 @@
 /*
  * worker.c - thumper-worker: the only program that decodes images.
  *
- * Started by the pool with its frame pipe on fd 3.  It reads one SETUP
- * frame, limits itself (no new privileges, address space), starts
- * libvips, locks itself into the source and dest folders and its own
- * scratch folder (Landlock: after libvips has loaded its modules),
- * answers HELLO, then serves one
- * JOB frame at a time with one RESULT frame, synchronously.  It exits on
+ * Started by the pool with its frame pipe on fd 3.  Every setting it
+ * takes comes in the one SETUP frame it reads first; its environment
+ * only names its parent (THUMPER_PARENT_PID).  It limits itself (no new
+ * privileges, address space), starts libvips, locks itself into the
+ * source and dest folders and its own scratch folder (Landlock: after
+ * libvips has loaded its modules), answers HELLO, then serves one JOB
+ * frame at a time with one RESULT frame, synchronously.  It exits on
  * EOF of the pipe, when the parent dies (PR_SET_PDEATHSIG), and on any
  * frame it cannot make sense of: a malformed frame is fatal for the peer
  * that receives it, and the pool replaces a dead worker.
@@ -33,6 +34,13 @@
 #include "worker/thumb.h"
 
 #define WORKER_FD 3
+
+/* A RESULT carries thumb_make()'s status as it is. */
+_Static_assert((int)THUMB_OK == (int)PROTO_STATUS_OK &&
+	       (int)THUMB_ERR_SOURCE == (int)PROTO_STATUS_SOURCE &&
+	       (int)THUMB_ERR_DEST == (int)PROTO_STATUS_DEST &&
+	       (int)THUMB_ERR_CHANGED == (int)PROTO_STATUS_CHANGED,
+	       "enum thumb_status must match enum proto_status");
 
 /* AddressSanitizer reserves terabytes of address space for its shadow
  * memory, so a sanitizer build cannot run under RLIMIT_AS. */
@@ -150,12 +158,16 @@ dup_bytes(struct proto_bytes b)
 static char scratch[PATH_MAX];
 
 static void
-make_scratch(void)
+make_scratch(const struct proto_setup *s)
 {
-	if (tempname_scratch(scratch, sizeof(scratch), getpid()) < 0 ||
-	    (mkdir(scratch, 0700) != 0 && errno != EEXIST))
+	char *tmpdir = dup_bytes(s->tmpdir);
+
+	if (tempname_scratch(scratch, sizeof(scratch), tmpdir, getpid()) < 0)
+		die("scratch folder name too long under %s", tmpdir);
+	if (mkdir(scratch, 0700) != 0 && errno != EEXIST)
 		die("cannot create %s: %s", scratch, strerror(errno));
 	setenv("XDG_RUNTIME_DIR", scratch, 1);
+	free(tmpdir);
 }
 
 /*
@@ -225,13 +237,13 @@ serve_job(const struct thumb_config *cfg, uint64_t id, const uint8_t *payload,
 	for (uint32_t i = 0; i < job.noutputs; i++) {
 		outs[i].width = (int)job.outputs[i].width;
 		outs[i].height = (int)job.outputs[i].height;
-		outs[i].format = job.outputs[i].format;
+		outs[i].format = (enum thumb_format)job.outputs[i].format;
 		outs[i].quality = job.outputs[i].quality;
 		outs[i].path = dup_bytes(job.outputs[i].path);
 	}
 	thumb_make(cfg, src, outs, job.noutputs, &res);
 
-	r.status = res.status;
+	r.status = (uint32_t)res.status;
 	r.src_width = res.src_width > 0 ? (uint32_t)res.src_width : 0;
 	r.src_height = res.src_height > 0 ? (uint32_t)res.src_height : 0;
 	r.elapsed_us = now_us() - t0;
@@ -277,8 +289,10 @@ main(int argc, char **argv)
 	    proto_decode_setup(payload, h.len, &setup) != 0)
 		die("the first frame from the pool is not a valid SETUP");
 	confine(&setup);
-	make_scratch();
-	cfg.crop = setup.crop;
+	make_scratch(&setup);
+	/* proto.c asserts that the wire values are the settings' values */
+	cfg.crop = (enum thumb_crop)setup.crop;
+	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;

@@ -6,8 +6,8 @@
  * open a file.  tests/fuzz/fuzz_config.supp holds libconfig 1.5's own
  * leak on some syntax errors (hyperrealm/libconfig#142, fixed in 1.7).
  *
- * fuzz-sources: lib/config.c lib/config_print.c lib/settings.c
- * fuzz-sources: lib/filter.c lib/tpath.c
+ * fuzz-sources: lib/config.c lib/config_check.c lib/config_print.c
+ * fuzz-sources: lib/settings.c lib/filter.c lib/tpath.c lib/path.c
  * fuzz-pkgs: libconfig
  */
 #include <config.h>

@@ -1,26 +1,25 @@
 /*
  * fuzz_ctlreq.c - the control request parser on arbitrary lines, and on
- * each command word followed by arbitrary bytes (so every branch is
- * reached without a seed corpus).  On success the request must make
- * sense: PATH absolute and normalised, NUL-terminated inside the line,
- * --force only for rescan, the privilege flag that of the command.
- * fuzz-sources: daemon/ctlreq.c
+ * each command word of lib/ctlproto.h (with and without --force) followed
+ * by arbitrary bytes (so every branch is reached without a seed corpus).
+ * On success the request must make sense: PATH absolute and normalised,
+ * NUL-terminated inside the line, only for a command that takes one,
+ * --force only for a command that takes it, the privilege flag that of
+ * the command.
+ * fuzz-sources: daemon/ctlreq.c lib/ctlproto.c
  */
 #include <config.h>
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/ctlreq.h"
+#include "lib/ctlproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const char *const words[] = {
-	"status ", "failures ", "retry ", "pause ", "resume ", "rescan ",
-	"rescan --force ", "reload ", "metrics ", "version ",
-};
 
 static void
 one(const uint8_t *prefix, size_t plen, const uint8_t *data, size_t size)
@@ -46,16 +45,16 @@ one(const uint8_t *prefix, size_t plen, const uint8_t *data, size_t size)
 	}
 	if (len > CTL_LINE_MAX || memchr(orig, '\0', len) != NULL)
 		abort();
-	if (req.force && req.cmd != CTL_RESCAN)
+	if ((unsigned)req.cmd >= CTL_NCOMMANDS)
 		abort();
-	if (req.privileged != (req.cmd == CTL_RETRY || req.cmd == CTL_PAUSE ||
-			       req.cmd == CTL_RESUME || req.cmd == CTL_RESCAN ||
-			       req.cmd == CTL_RELOAD))
+	if (req.force && !ctl_commands[req.cmd].force)
+		abort();
+	if (req.privileged != ctl_commands[req.cmd].privileged)
 		abort();
 	if (req.path != NULL) {
 		size_t off = (size_t)(req.path - line);
 
-		if (req.cmd != CTL_RETRY && req.cmd != CTL_RESCAN)
+		if (!ctl_commands[req.cmd].path)
 			abort();
 		if (req.path < line || off >= len || req.path[0] != '/')
 			abort();
@@ -81,8 +80,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	one(NULL, 0, data, size);
 	if (size > 0) {
-		const char *w = words[data[0] % (sizeof(words) / sizeof(words[0]))];
+		const struct ctl_command *c = &ctl_commands[data[0] % CTL_NCOMMANDS];
+		char w[64];
 
+		/* "WORD " or, for a command that takes it, "WORD --force " */
+		snprintf(w, sizeof(w), "%s %s", c->name,
+			 c->force && (data[0] / CTL_NCOMMANDS) % 2 ? CTL_FORCE " " : "");
 		one((const uint8_t *)w, strlen(w), data + 1, size - 1);
 	}
 	return 0;

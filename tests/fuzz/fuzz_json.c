@@ -4,7 +4,7 @@
  * accessors (every string read to its stated length, every key looked
  * up again), and an error must carry its offset.
  *
- * fuzz-sources: ctl/json.c
+ * fuzz-sources: ctl/json.c lib/utf8.c
  */
 #include <config.h>
 

@@ -5,7 +5,17 @@
 EXTRA_DIST += %D%/run.sh %D%/fuzz_config.c %D%/fuzz_config.supp \
 	%D%/fuzz_proto.c %D%/fuzz_json.c %D%/fuzz_ctlreq.c %D%/corpus \
 	%D%/fuzz_jpegscan.c
+EXTRA_DIST += %D%/fuzz_failures.c
 
 .PHONY: fuzz
 fuzz:
 	$(SHELL) $(abs_top_srcdir)/%D%/run.sh '$(abs_top_srcdir)' '$(abs_top_builddir)'
+
+# make fuzz-long: every target for FUZZ_LONG_SECONDS each (default 600),
+# the inputs that add coverage merged into %D%/corpus/<target>/ in the
+# source tree for review and commit; FUZZ_TARGETS="fuzz_a fuzz_b" picks
+# some.  Both are read from the environment or the make command line.
+.PHONY: fuzz-long
+fuzz-long:
+	FUZZ_SECONDS="$${FUZZ_LONG_SECONDS:-600}" FUZZ_MERGE=1 \
+	$(SHELL) $(abs_top_srcdir)/%D%/run.sh '$(abs_top_srcdir)' '$(abs_top_builddir)' $${FUZZ_TARGETS:-}

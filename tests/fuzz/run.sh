@@ -3,6 +3,10 @@
 #
 # usage: run.sh [SRCDIR [BUILDDIR]] [TARGET...]   (make fuzz passes both)
 #   FUZZ_SECONDS  seconds per target (default 30)
+#   FUZZ_MERGE    1: keep what the run found (make fuzz-long): when a
+#                 target passes, the inputs that add coverage are merged
+#                 into its seed corpus SRCDIR/tests/fuzz/corpus/<target>/
+#                 (libFuzzer -merge=1), for a developer to review and commit
 #   FUZZ_WORKDIR  keep binaries, grown corpora and crash files here
 #                 (default: a temporary folder, removed on success)
 #   CC            compiler (default clang)
@@ -12,13 +16,15 @@
 #    * fuzz-pkgs: libconfig                           (pkg-config names)
 # (anything before the keyword is ignored, so "// fuzz-pkgs: x" works too).
 # Seeds come from tests/fuzz/corpus/<target>/; new inputs go to the work
-# folder, never into the source tree.  Leak checks after every input slow
-# libFuzzer down a hundredfold once any input leaks (libconfig 1.5 does),
-# so the timed run skips them and the grown corpus is then run once more
-# with them on: every path the fuzzer found is leak-checked.  tests/fuzz/<target>.supp, when
-# present, holds LeakSanitizer suppressions for leaks in system libraries.  Prints TAP ("ok 1 fuzz_config")
-# and exits 1 when any target fails to build or finds a crash, a leak or
-# undefined behaviour (the crashing input is kept and its path printed).
+# folder, and into the source tree only with FUZZ_MERGE=1.  Leak checks
+# after every input slow libFuzzer down a hundredfold once any input leaks
+# (libconfig 1.5 does), so the timed run skips them and the grown corpus
+# is then run once more with them on: every path the fuzzer found is
+# leak-checked.  tests/fuzz/<target>.supp, when present, holds
+# LeakSanitizer suppressions for leaks in system libraries.  Prints TAP
+# ("ok 1 fuzz_config") and exits 1 when any target fails to build or finds
+# a crash, a leak or undefined behaviour (the work folder with the crashing
+# input is kept and the command that reproduces it printed).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +34,7 @@ builddir=${1:-}
 [ $# -gt 0 ] && shift
 srcdir=$(cd "$srcdir" && pwd)
 seconds=${FUZZ_SECONDS:-30}
+merge=${FUZZ_MERGE:-0}
 cc=${CC:-clang}
 
 if [ -n "${FUZZ_WORKDIR:-}" ]; then
@@ -48,6 +55,20 @@ else
 	printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' \
 		>"$incdir/config.h"
 fi
+
+# merge_into T SEEDS: merges the inputs of the run's corpus that add
+# coverage into SEEDS (created if need be), leaks unchecked as in the timed
+# run.  Prints how many files SEEDS gained; the merge's output is in the log.
+merge_into() {
+	mkdir -p "$2" || return 1
+	before=$(ls -A "$2" | wc -l)
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	"$work/$1" -merge=1 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+		-artifact_prefix="$work/$1-" "$2" "$work/corpus-$1" \
+		>>"$work/$1.log" 2>&1 || return 1
+	after=$(ls -A "$2" | wc -l)
+	echo $((after - before))
+}
 
 # The value of comment line KEY in FILE ("// KEY: a b" or "/* KEY: a b */").
 directive() {
@@ -111,13 +132,38 @@ for t in $targets; do
 	   LSAN_OPTIONS=$lsan "$work/$t" -runs=0 -timeout=10 \
 		-artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \
 		>>"$log" 2>&1; then
+		ok=yes
+	else
+		ok=no
+	fi
+	# Only inputs that passed the crash and leak checks go into the
+	# source tree; after a failure the grown corpus waits in $work.
+	kept=
+	if [ "$merge" = 1 ] && [ "$ok" = yes ]; then
+		if added=$(merge_into "$t" "$srcdir/tests/fuzz/corpus/$t"); then
+			kept=", $added new in tests/fuzz/corpus/$t"
+		else
+			ok=merge
+		fi
+	fi
+	if [ "$ok" = merge ]; then
+		echo "not ok $i $t # merge into tests/fuzz/corpus/$t failed, see $log"
+		tail -n 5 "$log" | sed 's/^/# /'
+		failed=$((failed + 1))
+	elif [ "$ok" = yes ]; then
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
 			"$log" | head -n 1)
-		echo "ok $i $t # ${runs:-?} runs in ${seconds}s"
+		echo "ok $i $t # ${runs:-?} runs in ${seconds}s$kept"
 	else
 		echo "not ok $i $t # crashed, see $log"
 		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" |
 			head -n 20 | sed 's/^/# /'
+		for a in "$work/$t"-crash-* "$work/$t"-leak-* "$work/$t"-timeout-* \
+			"$work/$t"-oom-*; do
+			[ -f "$a" ] || continue
+			echo "# reproduce: ${lsan:+LSAN_OPTIONS=$lsan }$work/$t $a"
+		done
+		[ "$merge" = 1 ] && echo "# not merged; once fixed: ASAN_OPTIONS=detect_leaks=0 $work/$t -merge=1 $srcdir/tests/fuzz/corpus/$t $work/corpus-$t"
 		failed=$((failed + 1))
 	fi
 done

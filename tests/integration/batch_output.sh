@@ -178,6 +178,34 @@ t_crop_and_quality() {
 	fi
 }
 
+# THUMPER_JPEG_FAST is read by thumper, not by its workers: it reaches
+# them in the SETUP frame (design.md §6, §9).  From 1600x1200 to 200x200,
+# "exact" decodes at 1/4 and reduces, "draft" decodes at 1/8.
+t_jpeg_fast_rule() {
+	local d
+	d=$(newdir)
+	mkimg "$d/src/a.jpg" 1600 1200
+	run_thumper "$d/src" "$d/default"
+	THUMPER_JPEG_FAST=exact run_thumper "$d/src" "$d/exact"
+	THUMPER_JPEG_FAST=draft run_thumper "$d/src" "$d/draft"
+	check "THUMPER_JPEG_FAST=exact writes what the default writes" \
+		cmp -s "$d/default/a.jpg" "$d/exact/a.jpg"
+	if [ -f "$d/draft/a.jpg" ] && ! cmp -s "$d/exact/a.jpg" "$d/draft/a.jpg"; then
+		pass "THUMPER_JPEG_FAST=draft in thumper's environment changes the decode"
+	else
+		fail "THUMPER_JPEG_FAST=draft in thumper's environment changes the decode"
+	fi
+	THUMPER_JPEG_FAST=0 run_thumper "$d/src" "$d/off"
+	expect_fit "THUMPER_JPEG_FAST=0: libvips' thumbnail fits 200x200" "$d/off/a.jpg" 1600 1200 200 200
+	THUMPER_JPEG_FAST=sometimes run_thumper "$d/src" "$d/bad"
+	expect_rc "THUMPER_JPEG_FAST=sometimes is a setup error (exit 2)" 2
+	if grep -q 'THUMPER_JPEG_FAST=sometimes' "$ERR" && [ ! -e "$d/bad/a.jpg" ]; then
+		pass "a bad THUMPER_JPEG_FAST is named on stderr and nothing is written"
+	else
+		fail "a bad THUMPER_JPEG_FAST is named on stderr and nothing is written"
+	fi
+}
+
 t_several_sizes() {
 	local d
 	d=$(newdir)
@@ -248,6 +276,7 @@ t_geometry
 t_exif_orientation_and_strip
 t_alpha_and_colour
 t_crop_and_quality
+t_jpeg_fast_rule
 t_several_sizes
 t_config_file
 tap_done

@@ -5,7 +5,8 @@
 # makes missing and stale thumbnails, leaves fresh ones alone and removes
 # orphans, unless that would remove more than half of a root's thumbnails
 # or the source root is empty or missing.  SIGTERM and SIGINT end it with
-# status 0 and no worker left behind.
+# status 0 and no worker left behind.  A source root that vanished and is
+# put back is looked at by the next rescan at once.
 . "$(dirname "$0")/lib.sh"
 daemon_require
 
@@ -199,6 +200,55 @@ t_orphans() {
 	fi
 }
 
+# root_state D STATE: the daemon on D/ctl.sock shows its (only) root in STATE.
+root_state() {
+	ctl_to "$1/status.json" "$1/ctl.sock" status &&
+		jtrue "$1/status.json" "j['roots'][0]['state'] == '$2'"
+}
+
+# A source root that vanished and is put back: a rescan right away looks
+# at the root now (watches and walks it) instead of answering that it is
+# missing until the daemon's next once-a-second check (design.md §5
+# "Missing roots", §7).
+t_root_back_rescan() {
+	local d
+	if [ ! -x "${THUMPERCTL:-}" ]; then
+		skip "root put back, then rescan at once" "no thumperctl at ${THUMPERCTL:-(THUMPERCTL unset)}"
+		return
+	fi
+	d=$(newdir)
+	daemon_conf "$d"
+	cp "$FIX/a.jpg" "$d/in/a.jpg"
+	if ! daemon_start "$d"; then
+		daemon_fail "root put back: thumperd starts"
+		return
+	fi
+	dexpect "root put back: the image there first is thumbnailed" 20 \
+		fresh "$d/in/a.jpg" "$d/out/a.jpg"
+	mv "$d/in" "$d/away"
+	dexpect "... the root moved away: status shows it gone" 10 root_state "$d" gone
+	cp "$FIX/b.png" "$d/away/b.png"
+	mkdir -p "$d/away/sub"
+	cp "$FIX/a.jpg" "$d/away/sub/c.jpg"
+	mv "$d/away" "$d/in"
+	LAST_CMD="thumperctl -s $d/ctl.sock rescan (right after the root is back)"
+	timeout -k 5 20 "$THUMPERCTL" -s "$d/ctl.sock" rescan >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	if [ "$RC" = 0 ]; then
+		pass "... put back, then rescan at once: exit 0"
+	else
+		daemon_fail "... put back, then rescan at once: exit 0" "exit $RC: $(head -c 300 "$ERR")"
+	fi
+	dexpect "... the rescan makes the thumbnails of what was added meanwhile" 20 \
+		eval 'fresh "$d/in/b.png" "$d/out/b.png" && fresh "$d/in/sub/c.jpg" "$d/out/sub/c.jpg"'
+	dexpect "... the root is watched again" 10 root_state "$d" watching
+	cp "$FIX/a.jpg" "$d/in/sub/d.jpg"
+	dexpect "... and a new upload there is thumbnailed" 20 \
+		fresh "$d/in/sub/d.jpg" "$d/out/sub/d.jpg"
+	daemon_stop TERM
+	dexpect_eq "... SIGTERM: exit 0" "$DRC" 0
+}
+
 t_temp_cleanup() {
 	local d
 	d=$(newdir)
@@ -293,6 +343,7 @@ t_check_config
 t_reconcile_at_start
 t_temp_cleanup
 t_orphans
+t_root_back_rescan
 t_signal_exit
 t_kill9_mid_batch
 tap_done

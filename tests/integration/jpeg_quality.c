@@ -189,7 +189,7 @@ median(struct tally *t)
  */
 static void
 compare(const struct thumb_config *cfg, const char *src,
-	struct thumb_output *outs, size_t n, enum jpegfast_rule rule,
+	struct thumb_output *outs, size_t n, enum thumb_jpeg_fast rule,
 	struct tally *t)
 {
 	void *bufs[SETTINGS_MAX_SIZES] = { 0 };
@@ -333,7 +333,7 @@ output(struct thumb_output *o, int w, int h, const char *name)
  */
 static void
 measure(const struct thumb_config *cfg, char **photos, size_t nphotos,
-	enum jpegfast_rule rule, struct tally *one, struct tally *two)
+	enum thumb_jpeg_fast rule, struct tally *one, struct tally *two)
 {
 	struct thumb_config crop = *cfg;
 	struct thumb_output outs[2];
@@ -434,8 +434,8 @@ expect_fallback(const struct thumb_config *cfg, const char *src,
 			close(fd);
 		return;
 	}
-	rc = jpegfast_make(JPEGFAST_EXACT, cfg, fd, (size_t)st.st_size, &o, 1,
-			   bufs, lens);
+	rc = jpegfast_make(THUMB_JPEG_FAST_EXACT, cfg, fd, (size_t)st.st_size,
+			   &o, 1, bufs, lens);
 	close(fd);
 	tap(rc == JPEGFAST_FALLBACK && bufs[0] == NULL, "%s", what);
 	free(bufs[0]);
@@ -506,7 +506,7 @@ gray(const struct thumb_config *cfg, const char *photo)
 		g_object_unref(img);
 	output(&o, 200, 200, "gray");
 	if (p != NULL)
-		compare(cfg, p, &o, 1, JPEGFAST_EXACT, &t);
+		compare(cfg, p, &o, 1, THUMB_JPEG_FAST_EXACT, &t);
 	tap(p != NULL && t.n == 1 && t.not_taken == 0 && t.bad_size == 0 &&
 	    t.v[0] >= 40.0, "a gray JPEG: fast path, gray thumbnail, %.1f dB",
 	    t.n ? t.v[0] : 0.0);
@@ -545,6 +545,7 @@ main(int argc, char **argv)
 {
 	struct thumb_config cfg = {
 		.crop = THUMB_CROP_NONE,
+		.jpeg_fast = THUMB_JPEG_FAST_OFF,	/* thumb_make() = libvips */
 		.max_pixels = 100000000,
 		.vips_threads = 1,
 	};
@@ -555,7 +556,6 @@ main(int argc, char **argv)
 	size_t n = 0, nv;
 
 	(void)argc;
-	setenv("THUMPER_JPEG_FAST", "0", 1);	/* thumb_make() = libvips */
 	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0) {
 		printf("1..0 # SKIP %s\n", err);
 		return 0;
@@ -581,13 +581,13 @@ main(int argc, char **argv)
 	tap(nv == 7, "variants made (rotations 3, 6, 8; sRGB-tagged; "
 	    "progressive 4:4:4, 4:2:2, 4:2:0)");
 
-	measure(&cfg, photos, n + nv, JPEGFAST_EXACT, &exact, &exact2);
+	measure(&cfg, photos, n + nv, THUMB_JPEG_FAST_EXACT, &exact, &exact2);
 	report("exact rule (default)", &exact, 1);
 	report("exact rule, two sizes at once", &exact2, 0);
 	tap(exact2.bad_size == 0 && exact2.not_taken == 0, "exact rule, two "
 	    "sizes at once: fast path taken, sizes within a pixel of libvips'");
 	draft.slack = draft2.slack = 1;
-	measure(&cfg, photos, n + nv, JPEGFAST_DRAFT, &draft, &draft2);
+	measure(&cfg, photos, n + nv, THUMB_JPEG_FAST_DRAFT, &draft, &draft2);
 	report("draft rule (information)", &draft, 0);
 	report("draft rule, two sizes at once (information)", &draft2, 0);
 

@@ -8,7 +8,6 @@
 #include <config.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "tests/unit/testutil.h"
 
 static char dir[256];
 static char err[1024];
@@ -32,16 +32,10 @@ static void setup(void)
 	err[0] = '\0';
 }
 
-static int remove_cb(const char *path, const struct stat *st, int flag,
-		     struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	config_free(&c);
-	nftw(dir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rmtree(dir);
 }
 
 /* Writes TEXT to DIR/NAME (NAME may hold one folder) and returns the

@@ -1,9 +1,11 @@
 /*
- * check_ctlreq.c - the control request grammar (daemon/ctlreq.h): every
- * command word, --force for rescan only, PATH as the rest of the line
- * (spaces and all) and absolute, "\r\n" tolerated; NUL bytes, over-long
- * lines, empty lines, unknown words and arguments to commands that take
- * none refused with a message.
+ * check_ctlreq.c - the control request grammar (daemon/ctlreq.h) over the
+ * command table (lib/ctlproto.h): every command word, --force for rescan
+ * only, PATH as the rest of the line (spaces and all) and absolute,
+ * "\r\n" tolerated; NUL bytes, over-long lines, empty lines, unknown
+ * words and arguments to commands that take none refused with a message.
+ * The commands come from ctl_commands[]; one test pins the table to the
+ * wire contract of design.md §7.
  */
 #include <config.h>
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "daemon/ctlreq.h"
+#include "lib/ctlproto.h"
 
 /* The caller's buffer: LEN bytes of S and room for the NUL ctl_parse
  * writes.  Freed by the test. */
@@ -51,23 +54,48 @@ expect_refused(const char *s, size_t len, const char *why)
 	free(b);
 }
 
-static const struct {
-	const char *word;
-	enum ctl_cmd cmd;
-	bool privileged;
-	bool takes_path;
-} commands[] = {
-	{ "status", CTL_STATUS, false, false },
-	{ "failures", CTL_FAILURES, false, false },
-	{ "retry", CTL_RETRY, true, true },
-	{ "pause", CTL_PAUSE, true, false },
-	{ "resume", CTL_RESUME, true, false },
-	{ "rescan", CTL_RESCAN, true, true },
-	{ "reload", CTL_RELOAD, true, false },
-	{ "metrics", CTL_METRICS, false, false },
-	{ "version", CTL_VERSION, false, false },
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+/*
+ * design.md §7, written out here on purpose: the table is what the daemon
+ * and thumperctl use, this is what it must keep saying on the wire.  The
+ * refusal of an unknown word lists every command in the table's order;
+ * state-changing commands need privilege; rescan alone takes --force,
+ * retry and rescan a PATH; metrics answers text; status, metrics and
+ * version are answered during a reload.
+ */
+START_TEST(the_table_keeps_the_wire_contract)
+{
+	static const char *privileged = " retry pause resume rescan reload ";
+	char *b, word[32];
+	struct ctl_request req;
+	const char *err;
+
+	ck_assert_int_eq(CTL_PROTOCOL_VERSION, 1);
+	ck_assert_int_eq(CTL_LINE_MAX, 4096);
+	ck_assert_int_eq(parse("bogus", &b, &req, &err), -1);
+	ck_assert_str_eq(err, "unknown command (status, failures, retry, "
+			 "pause, resume, rescan, reload, metrics, version)");
+	free(b);
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		const struct ctl_command *c = &ctl_commands[i];
+
+		snprintf(word, sizeof(word), " %s ", c->name);
+		ck_assert_msg(c->privileged == (strstr(privileged, word) != NULL),
+			      "%s: privileged is %d", c->name, c->privileged);
+		ck_assert_msg(c->force == (i == CTL_RESCAN), "%s", c->name);
+		ck_assert_msg(c->path == (i == CTL_RESCAN || i == CTL_RETRY),
+			      "%s", c->name);
+		ck_assert_msg(c->text_reply == (i == CTL_METRICS), "%s", c->name);
+		ck_assert_msg(c->while_reloading == (i == CTL_STATUS ||
+						     i == CTL_METRICS ||
+						     i == CTL_VERSION),
+			      "%s", c->name);
+		ck_assert_ptr_eq(ctl_command_find(c->name, strlen(c->name)), c);
+		ck_assert_int_eq(ctl_command_id(c), i);
+	}
+	ck_assert_ptr_null(ctl_command_find("statu", 5));
+	ck_assert_ptr_null(ctl_command_find("status", 7));
+}
+END_TEST
 
 START_TEST(every_command_word_alone)
 {
@@ -75,12 +103,12 @@ START_TEST(every_command_word_alone)
 	struct ctl_request req;
 	const char *err;
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		ck_assert_msg(parse(commands[i].word, &b, &req, &err) == 0,
-			      "%s: %s", commands[i].word, err);
-		ck_assert_int_eq(req.cmd, commands[i].cmd);
-		ck_assert_msg(req.privileged == commands[i].privileged,
-			      "%s: privileged is %d", commands[i].word,
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		ck_assert_msg(parse(ctl_commands[i].name, &b, &req, &err) == 0,
+			      "%s: %s", ctl_commands[i].name, err);
+		ck_assert_int_eq(req.cmd, i);
+		ck_assert_msg(req.privileged == ctl_commands[i].privileged,
+			      "%s: privileged is %d", ctl_commands[i].name,
 			      req.privileged);
 		ck_assert(!req.force);
 		ck_assert_ptr_null(req.path);
@@ -102,15 +130,15 @@ START_TEST(path_takers_take_the_rest_of_the_line)
 	struct ctl_request req;
 	const char *err;
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (!commands[i].takes_path)
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		if (!ctl_commands[i].path)
 			continue;
 		for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
-			snprintf(line, sizeof(line), "%s %s", commands[i].word,
+			snprintf(line, sizeof(line), "%s %s", ctl_commands[i].name,
 				 paths[p]);
 			ck_assert_msg(parse(line, &b, &req, &err) == 0,
 				      "\"%s\": %s", line, err);
-			ck_assert_int_eq(req.cmd, commands[i].cmd);
+			ck_assert_int_eq(req.cmd, i);
 			ck_assert_ptr_nonnull(req.path);
 			ck_assert_str_eq(req.path, paths[p]);
 			/* The path points into the caller's line. */
@@ -152,14 +180,14 @@ START_TEST(force_is_for_rescan_only)
 	expect_refused("rescan --forced /x", 18, "not the option, not a path");
 	expect_refused("rescan --force --force /x", 25, "once");
 	expect_refused("rescan --force relative", 23, "relative path");
-	for (size_t i = 0; i < NCOMMANDS; i++) {
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
 		char line[64];
 
-		if (commands[i].cmd == CTL_RESCAN)
+		if (ctl_commands[i].force)
 			continue;
-		snprintf(line, sizeof(line), "%s --force", commands[i].word);
+		snprintf(line, sizeof(line), "%s --force", ctl_commands[i].name);
 		expect_refused(line, strlen(line), "--force is rescan's");
-		snprintf(line, sizeof(line), "%s --force /x", commands[i].word);
+		snprintf(line, sizeof(line), "%s --force /x", ctl_commands[i].name);
 		expect_refused(line, strlen(line), "--force is rescan's");
 	}
 }
@@ -181,14 +209,14 @@ START_TEST(no_argument_commands_refuse_one)
 {
 	char line[64];
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (commands[i].takes_path)
+	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		if (ctl_commands[i].path)
 			continue;
-		snprintf(line, sizeof(line), "%s /x", commands[i].word);
+		snprintf(line, sizeof(line), "%s /x", ctl_commands[i].name);
 		expect_refused(line, strlen(line), "takes no argument");
-		snprintf(line, sizeof(line), "%s now", commands[i].word);
+		snprintf(line, sizeof(line), "%s now", ctl_commands[i].name);
 		expect_refused(line, strlen(line), "takes no argument");
-		snprintf(line, sizeof(line), "%s ", commands[i].word);
+		snprintf(line, sizeof(line), "%s ", ctl_commands[i].name);
 		expect_refused(line, strlen(line), "takes no argument");
 	}
 }
@@ -287,6 +315,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, the_table_keeps_the_wire_contract);
 	tcase_add_test(tc, every_command_word_alone);
 	tcase_add_test(tc, path_takers_take_the_rest_of_the_line);
 	tcase_add_test(tc, rescan_takes_force_with_or_without_a_path);

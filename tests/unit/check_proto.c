@@ -1,6 +1,9 @@
 /*
- * check_proto.c - the worker frame protocol: round trips, and refusal of
- * truncated, oversized, mis-versioned and garbage frames.
+ * check_proto.c - the worker frame protocol (pool/proto.h): round trips
+ * of every message and every wire value, the exact bytes of each frame,
+ * refusal of truncated, oversized, mis-versioned and out-of-range frames,
+ * and garbage that either is refused or decodes to a message that encodes
+ * back to the very same bytes.
  */
 #include <config.h>
 
@@ -29,89 +32,152 @@ sample_job(void)
 	j.noutputs = 2;
 	j.outputs[0].width = 200;
 	j.outputs[0].height = 150;
-	j.outputs[0].format = 1;
+	j.outputs[0].format = PROTO_FORMAT_JPEG;
 	j.outputs[0].quality = 85;
 	j.outputs[0].path = bytes("/srv/out/small/odd name\nwith newline \xff\xfe.jpg");
 	j.outputs[1].width = 1024;
 	j.outputs[1].height = 1024;
-	j.outputs[1].format = 3;
+	j.outputs[1].format = PROTO_FORMAT_WEBP;
 	j.outputs[1].quality = 80;
 	j.outputs[1].path = bytes("/srv/out/large/x.jpg.webp");
 	return j;
+}
+
+static struct proto_setup
+sample_setup(void)
+{
+	struct proto_setup s;
+
+	memset(&s, 0, sizeof(s));
+	s.crop = PROTO_CROP_ATTENTION;
+	s.keep_metadata = 1;
+	s.untrusted_loaders = 0;
+	s.follow_symlinks = 1;
+	s.jpeg_fast = PROTO_JPEG_FAST_DRAFT;
+	s.vips_threads = 3;
+	s.memory_mb = 1024;
+	s.max_pixels = 100000000;
+	s.max_file_bytes = 512u << 20;
+	s.tmpdir = bytes("/var/tmp/odd dir");
+	s.nread = 1;
+	s.read[0] = bytes("/srv/in coming");
+	s.nwrite = 2;
+	s.write[0] = bytes("/srv/thumbs");
+	s.write[1] = bytes("/srv/more\nthumbs");
+	return s;
+}
+
+static struct proto_result
+sample_result(void)
+{
+	struct proto_result r = {
+		.status = PROTO_STATUS_SOURCE,
+		.src_width = 4000,
+		.src_height = 3000,
+		.elapsed_us = 123456,
+		.reason = bytes("cannot decode"),
+	};
+
+	return r;
+}
+
+static void
+assert_same_bytes(struct proto_bytes a, struct proto_bytes b)
+{
+	ck_assert_uint_eq(a.len, b.len);
+	if (a.len > 0)
+		ck_assert_mem_eq(a.data, b.data, a.len);
+}
+
+/* The payload of the one frame in B, after checking its header. */
+static const uint8_t *
+payload_of(const struct proto_buf *b, uint16_t type, uint64_t id,
+	   size_t *len)
+{
+	struct proto_hdr h;
+
+	ck_assert_int_eq(proto_decode_hdr(b->data, b->len, &h), 0);
+	ck_assert_uint_eq(h.type, type);
+	ck_assert_uint_eq(h.version, PROTO_VERSION);
+	ck_assert_uint_eq(h.id, id);
+	ck_assert_uint_eq(PROTO_HDR_LEN + (size_t)h.len, b->len);
+	*len = h.len;
+	return b->data + PROTO_HDR_LEN;
+}
+
+static void
+assert_same_setup(const struct proto_setup *a, const struct proto_setup *b)
+{
+	ck_assert_uint_eq(a->crop, b->crop);
+	ck_assert_uint_eq(a->keep_metadata, b->keep_metadata);
+	ck_assert_uint_eq(a->untrusted_loaders, b->untrusted_loaders);
+	ck_assert_uint_eq(a->follow_symlinks, b->follow_symlinks);
+	ck_assert_uint_eq(a->jpeg_fast, b->jpeg_fast);
+	ck_assert_uint_eq(a->vips_threads, b->vips_threads);
+	ck_assert_uint_eq(a->memory_mb, b->memory_mb);
+	ck_assert_uint_eq(a->max_pixels, b->max_pixels);
+	ck_assert_uint_eq(a->max_file_bytes, b->max_file_bytes);
+	assert_same_bytes(a->tmpdir, b->tmpdir);
+	ck_assert_uint_eq(a->nread, b->nread);
+	for (uint32_t i = 0; i < a->nread; i++)
+		assert_same_bytes(a->read[i], b->read[i]);
+	ck_assert_uint_eq(a->nwrite, b->nwrite);
+	for (uint32_t i = 0; i < a->nwrite; i++)
+		assert_same_bytes(a->write[i], b->write[i]);
 }
 
 START_TEST(job_round_trip_keeps_every_byte)
 {
 	struct proto_buf b = { 0 };
 	struct proto_job in = sample_job(), out;
-	struct proto_hdr h;
+	const uint8_t *p;
+	size_t len;
 
 	ck_assert_int_eq(proto_encode_job(&b, 42, &in), 0);
-	ck_assert_int_eq(proto_decode_hdr(b.data, b.len, &h), 0);
-	ck_assert_uint_eq(h.type, PROTO_JOB);
-	ck_assert_uint_eq(h.version, PROTO_VERSION);
-	ck_assert_uint_eq(h.id, 42);
-	ck_assert_uint_eq(h.len + PROTO_HDR_LEN, b.len);
-	ck_assert_int_eq(proto_decode_job(b.data + PROTO_HDR_LEN, h.len, &out), 0);
-	ck_assert_uint_eq(out.src.len, in.src.len);
-	ck_assert_mem_eq(out.src.data, in.src.data, in.src.len);
+	p = payload_of(&b, PROTO_JOB, 42, &len);
+	ck_assert_int_eq(proto_decode_job(p, len, &out), 0);
+	assert_same_bytes(out.src, in.src);
 	ck_assert_uint_eq(out.noutputs, 2);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_uint_eq(out.outputs[i].width, in.outputs[i].width);
 		ck_assert_uint_eq(out.outputs[i].height, in.outputs[i].height);
 		ck_assert_uint_eq(out.outputs[i].format, in.outputs[i].format);
 		ck_assert_uint_eq(out.outputs[i].quality, in.outputs[i].quality);
-		ck_assert_uint_eq(out.outputs[i].path.len, in.outputs[i].path.len);
-		ck_assert_mem_eq(out.outputs[i].path.data, in.outputs[i].path.data,
-				 in.outputs[i].path.len);
+		assert_same_bytes(out.outputs[i].path, in.outputs[i].path);
 	}
 	proto_buf_free(&b);
 }
 END_TEST
 
-START_TEST(result_setup_hello_round_trip)
+START_TEST(result_setup_hello_round_trip_back_to_back)
 {
 	struct proto_buf b = { 0 };
-	struct proto_result r = { 1, 4000, 3000, 123456, bytes("cannot decode") }, r2;
-	struct proto_setup s = { .crop = 2, .keep_metadata = 1, .follow_symlinks = 1,
-				 .vips_threads = 1, .memory_mb = 1024,
-				 .max_pixels = 100000000,
-				 .max_file_bytes = 512u << 20 }, s2;
+	struct proto_result r = sample_result(), r2;
+	struct proto_setup s = sample_setup(), s2;
 	struct proto_hello hi = { 4242 }, hi2;
 	struct proto_hdr h;
 	size_t off = 0;
 
-	s.nread = 1;
-	s.read[0] = bytes("/srv/in coming");
-	s.nwrite = 2;
-	s.write[0] = bytes("/srv/thumbs");
-	s.write[1] = bytes("/srv/more\nthumbs");
 	ck_assert_int_eq(proto_encode_result(&b, 7, &r), 0);
 	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
 	ck_assert_int_eq(proto_encode_hello(&b, &hi), 0);
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
 	ck_assert_uint_eq(h.type, PROTO_RESULT);
+	ck_assert_uint_eq(h.id, 7);
 	ck_assert_int_eq(proto_decode_result(b.data + off + PROTO_HDR_LEN, h.len, &r2), 0);
-	ck_assert_uint_eq(r2.status, 1);
+	ck_assert_uint_eq(r2.status, PROTO_STATUS_SOURCE);
 	ck_assert_uint_eq(r2.src_width, 4000);
 	ck_assert_uint_eq(r2.src_height, 3000);
 	ck_assert_uint_eq(r2.elapsed_us, 123456);
-	ck_assert_uint_eq(r2.reason.len, strlen("cannot decode"));
+	assert_same_bytes(r2.reason, r.reason);
 	off += PROTO_HDR_LEN + h.len;
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
 	ck_assert_uint_eq(h.type, PROTO_SETUP);
+	ck_assert_uint_eq(h.id, 0);
 	ck_assert_int_eq(proto_decode_setup(b.data + off + PROTO_HDR_LEN, h.len, &s2), 0);
-	ck_assert_uint_eq(s2.crop, 2);
-	ck_assert_uint_eq(s2.memory_mb, 1024);
-	ck_assert_uint_eq(s2.max_pixels, 100000000);
-	ck_assert_uint_eq(s2.max_file_bytes, 512u << 20);
-	ck_assert_uint_eq(s2.nread, 1);
-	ck_assert_uint_eq(s2.read[0].len, strlen("/srv/in coming"));
-	ck_assert_mem_eq(s2.read[0].data, "/srv/in coming", s2.read[0].len);
-	ck_assert_uint_eq(s2.nwrite, 2);
-	ck_assert_mem_eq(s2.write[1].data, "/srv/more\nthumbs", s2.write[1].len);
+	assert_same_setup(&s2, &s);
 	off += PROTO_HDR_LEN + h.len;
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
@@ -119,6 +185,253 @@ START_TEST(result_setup_hello_round_trip)
 	ck_assert_int_eq(proto_decode_hello(b.data + off + PROTO_HDR_LEN, h.len, &hi2), 0);
 	ck_assert_uint_eq(hi2.pid, 4242);
 	ck_assert_uint_eq(off + PROTO_HDR_LEN + h.len, b.len);
+	proto_buf_free(&b);
+}
+END_TEST
+
+/*
+ * The exact bytes of one frame of each type.  These pin the layout and
+ * the wire values: a change here is a protocol change, so bump
+ * PROTO_VERSION (the 0x03 below) together with these bytes.
+ */
+START_TEST(frames_have_their_documented_bytes)
+{
+	static const uint8_t setup[] = {
+		0x01, 0x01, 0x03, 0x00, 0x31, 0x00, 0x00, 0x00, /* SETUP v3 */
+		0, 0, 0, 0, 0, 0, 0, 0,				/* id 0 */
+		0x01, 0x00, 0x01, 0x00, 0x02,	/* centre, untrusted, off */
+		0x04, 0x00, 0x00, 0x00,		/* vips_threads */
+		0x00, 0x01, 0x00, 0x00,		/* memory_mb */
+		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+		0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x02, 0x00, 0x00, 0x00, '/', 't',	/* tmpdir */
+		0x01, 0x00, 0x00, 0x00,			/* nread */
+		0x02, 0x00, 0x00, 0x00, '/', 'a',
+		0x00, 0x00, 0x00, 0x00,			/* nwrite */
+	};
+	static const uint8_t job[] = {
+		0x02, 0x01, 0x03, 0x00, 0x1a, 0x00, 0x00, 0x00, /* JOB v3 */
+		0x07, 0, 0, 0, 0, 0, 0, 0,			/* id 7 */
+		0x02, 0x00, 0x00, 0x00, '/', 's',	/* src */
+		0x01, 0x00, 0x00, 0x00,			/* noutputs */
+		0xc8, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00,	/* 200x100 */
+		0x02, 0x5a,				/* png, quality 90 */
+		0x02, 0x00, 0x00, 0x00, '/', 'd',	/* path */
+	};
+	static const uint8_t result[] = {
+		0x02, 0x02, 0x03, 0x00, 0x19, 0x00, 0x00, 0x00, /* RESULT v3 */
+		0x07, 0, 0, 0, 0, 0, 0, 0,
+		0x02, 0x00, 0x00, 0x00,			/* status: dest */
+		0x80, 0x02, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00,	/* 640x480 */
+		0xe8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 1000 us */
+		0x01, 0x00, 0x00, 0x00, 'x',		/* reason */
+	};
+	static const uint8_t hello[] = {
+		0x01, 0x02, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, /* HELLO v3 */
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0x34, 0x12, 0x00, 0x00,			/* pid */
+	};
+	struct proto_setup s = {
+		.crop = PROTO_CROP_CENTRE, .untrusted_loaders = 1,
+		.jpeg_fast = PROTO_JPEG_FAST_OFF, .vips_threads = 4,
+		.memory_mb = 0x100, .max_pixels = 0x0102030405060708ULL,
+		.max_file_bytes = 9, .tmpdir = bytes("/t"),
+		.nread = 1, .read = { bytes("/a") },
+	};
+	struct proto_job j = {
+		.src = bytes("/s"), .noutputs = 1,
+		.outputs = { { 200, 100, PROTO_FORMAT_PNG, 90, bytes("/d") } },
+	};
+	struct proto_result r = {
+		.status = PROTO_STATUS_DEST, .src_width = 640,
+		.src_height = 480, .elapsed_us = 1000, .reason = bytes("x"),
+	};
+	struct proto_hello hi = { 0x1234 };
+	struct proto_buf b = { 0 };
+
+	ck_assert_int_eq(PROTO_VERSION, 3);
+	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
+	ck_assert_uint_eq(b.len, sizeof(setup));
+	ck_assert_mem_eq(b.data, setup, sizeof(setup));
+	b.len = 0;
+	ck_assert_int_eq(proto_encode_job(&b, 7, &j), 0);
+	ck_assert_uint_eq(b.len, sizeof(job));
+	ck_assert_mem_eq(b.data, job, sizeof(job));
+	b.len = 0;
+	ck_assert_int_eq(proto_encode_result(&b, 7, &r), 0);
+	ck_assert_uint_eq(b.len, sizeof(result));
+	ck_assert_mem_eq(b.data, result, sizeof(result));
+	b.len = 0;
+	ck_assert_int_eq(proto_encode_hello(&b, &hi), 0);
+	ck_assert_uint_eq(b.len, sizeof(hello));
+	ck_assert_mem_eq(b.data, hello, sizeof(hello));
+	proto_buf_free(&b);
+}
+END_TEST
+
+START_TEST(every_setup_value_round_trips)
+{
+	struct proto_buf b = { 0 };
+	struct proto_setup s = sample_setup(), out;
+	const uint8_t *p;
+	size_t len;
+	int n = 0;
+
+	for (unsigned crop = 0; crop <= PROTO_CROP_LAST; crop++)
+	for (unsigned fast = 0; fast <= PROTO_JPEG_FAST_LAST; fast++)
+	for (unsigned flags = 0; flags < 8; flags++) {
+		s.crop = (uint8_t)crop;
+		s.jpeg_fast = (uint8_t)fast;
+		s.keep_metadata = flags & 1;
+		s.untrusted_loaders = (flags >> 1) & 1;
+		s.follow_symlinks = (flags >> 2) & 1;
+		b.len = 0;
+		ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
+		p = payload_of(&b, PROTO_SETUP, 0, &len);
+		ck_assert_int_eq(proto_decode_setup(p, len, &out), 0);
+		assert_same_setup(&out, &s);
+		n++;
+	}
+	ck_assert_int_eq(n, 3 * 3 * 8);
+	proto_buf_free(&b);
+}
+END_TEST
+
+/* Offsets of the one-byte SETUP fields in its payload. */
+enum { S_CROP, S_KEEP, S_UNTRUSTED, S_FOLLOW, S_JPEG_FAST, S_TMPDIR = 29 };
+
+START_TEST(out_of_range_setup_values_are_refused)
+{
+	static const struct { int off; uint8_t bad; } cases[] = {
+		{ S_CROP, PROTO_CROP_LAST + 1 }, { S_CROP, 0xff },
+		{ S_KEEP, 2 }, { S_UNTRUSTED, 2 }, { S_FOLLOW, 0x80 },
+		{ S_JPEG_FAST, PROTO_JPEG_FAST_LAST + 1 },
+		{ S_JPEG_FAST, 0xff },
+	};
+	struct proto_buf b = { 0 }, e = { 0 };
+	struct proto_setup s = sample_setup(), out;
+	struct proto_hello hi = { 1 };
+	uint8_t p[512];
+	size_t len;
+
+	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
+	len = b.len - PROTO_HDR_LEN;
+	ck_assert_uint_le(len, sizeof(p));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proto_setup bad = s;
+		uint8_t *field = &bad.crop;
+
+		memcpy(p, b.data + PROTO_HDR_LEN, len);
+		ck_assert_int_eq(proto_decode_setup(p, len, &out), 0);
+		p[cases[i].off] = cases[i].bad;
+		ck_assert_int_eq(proto_decode_setup(p, len, &out), -EPROTO);
+
+		/* the encoder refuses it too, and leaves the buffer alone */
+		switch (cases[i].off) {
+		case S_KEEP: field = &bad.keep_metadata; break;
+		case S_UNTRUSTED: field = &bad.untrusted_loaders; break;
+		case S_FOLLOW: field = &bad.follow_symlinks; break;
+		case S_JPEG_FAST: field = &bad.jpeg_fast; break;
+		}
+		*field = cases[i].bad;
+		e.len = 0;
+		ck_assert_int_eq(proto_encode_hello(&e, &hi), 0);
+		ck_assert_int_eq(proto_encode_setup(&e, &bad), -EINVAL);
+		ck_assert_uint_eq(e.len, PROTO_HDR_LEN + 4);
+	}
+
+	/* tmpdir: absolute, not empty */
+	memcpy(p, b.data + PROTO_HDR_LEN, len);
+	ck_assert_uint_eq(p[S_TMPDIR], s.tmpdir.len);
+	ck_assert_uint_eq(p[S_TMPDIR + 4], '/');
+	p[S_TMPDIR + 4] = 'v';
+	ck_assert_int_eq(proto_decode_setup(p, len, &out), -EPROTO);
+	s.tmpdir = bytes("var/tmp");
+	ck_assert_int_eq(proto_encode_setup(&e, &s), -EINVAL);
+	s.tmpdir = bytes("");
+	ck_assert_int_eq(proto_encode_setup(&e, &s), -EINVAL);
+	proto_buf_free(&b);
+	proto_buf_free(&e);
+}
+END_TEST
+
+START_TEST(empty_tmpdir_is_refused)
+{
+	/* the fixed fields, tmpdir, nread = 0, nwrite = 0 */
+	uint8_t p[S_TMPDIR + 4 + 1 + 8] = { 0 };
+	struct proto_setup out;
+
+	ck_assert_int_eq(proto_decode_setup(p, sizeof(p) - 1, &out), -EPROTO);
+	p[S_TMPDIR] = 1;
+	p[S_TMPDIR + 4] = '/';
+	ck_assert_int_eq(proto_decode_setup(p, sizeof(p), &out), 0);
+	ck_assert_uint_eq(out.tmpdir.len, 1);
+	ck_assert_uint_eq(out.nread + out.nwrite, 0);
+}
+END_TEST
+
+START_TEST(formats_outside_the_enum_are_refused)
+{
+	struct proto_buf b = { 0 };
+	struct proto_job j = sample_job(), out;
+	const uint8_t *p = NULL;
+	uint8_t copy[512];
+	size_t len = 0, at = 4 + j.src.len + 4 + 4 + 4;	/* outputs[0].format */
+
+	for (unsigned f = PROTO_FORMAT_FIRST; f <= PROTO_FORMAT_LAST; f++) {
+		j.outputs[0].format = (uint8_t)f;
+		b.len = 0;
+		ck_assert_int_eq(proto_encode_job(&b, 1, &j), 0);
+		p = payload_of(&b, PROTO_JOB, 1, &len);
+		ck_assert_uint_eq(p[at], f);
+		ck_assert_int_eq(proto_decode_job(p, len, &out), 0);
+		ck_assert_uint_eq(out.outputs[0].format, f);
+	}
+	ck_assert_uint_le(len, sizeof(copy));
+	memcpy(copy, p, len);
+	copy[at] = 0;			/* "auto" is the parent's to decide */
+	ck_assert_int_eq(proto_decode_job(copy, len, &out), -EPROTO);
+	copy[at] = PROTO_FORMAT_LAST + 1;
+	ck_assert_int_eq(proto_decode_job(copy, len, &out), -EPROTO);
+
+	b.len = 0;
+	j.outputs[1].format = 0;
+	ck_assert_int_eq(proto_encode_job(&b, 1, &j), -EINVAL);
+	j.outputs[1].format = PROTO_FORMAT_LAST + 1;
+	ck_assert_int_eq(proto_encode_job(&b, 1, &j), -EINVAL);
+	ck_assert_uint_eq(b.len, 0);
+	proto_buf_free(&b);
+}
+END_TEST
+
+START_TEST(statuses_outside_the_enum_are_refused)
+{
+	struct proto_buf b = { 0 };
+	struct proto_result r = sample_result(), out;
+	const uint8_t *p = NULL;
+	uint8_t copy[64];
+	size_t len = 0;
+
+	for (unsigned st = 0; st <= PROTO_STATUS_LAST; st++) {
+		r.status = st;
+		b.len = 0;
+		ck_assert_int_eq(proto_encode_result(&b, 3, &r), 0);
+		p = payload_of(&b, PROTO_RESULT, 3, &len);
+		ck_assert_int_eq(proto_decode_result(p, len, &out), 0);
+		ck_assert_uint_eq(out.status, st);
+	}
+	ck_assert_uint_le(len, sizeof(copy));
+	memcpy(copy, p, len);
+	copy[0] = PROTO_STATUS_LAST + 1;
+	ck_assert_int_eq(proto_decode_result(copy, len, &out), -EPROTO);
+	copy[0] = 0;
+	copy[3] = 1;			/* 2^24: the high bytes count too */
+	ck_assert_int_eq(proto_decode_result(copy, len, &out), -EPROTO);
+
+	b.len = 0;
+	r.status = PROTO_STATUS_LAST + 1;
+	ck_assert_int_eq(proto_encode_result(&b, 3, &r), -EINVAL);
+	ck_assert_uint_eq(b.len, 0);
 	proto_buf_free(&b);
 }
 END_TEST
@@ -138,6 +451,21 @@ START_TEST(every_truncation_of_a_job_is_refused)
 }
 END_TEST
 
+START_TEST(every_truncation_of_a_setup_is_refused)
+{
+	struct proto_buf b = { 0 };
+	struct proto_setup in = sample_setup(), out;
+	size_t plen;
+
+	ck_assert_int_eq(proto_encode_setup(&b, &in), 0);
+	plen = b.len - PROTO_HDR_LEN;
+	for (size_t cut = 0; cut < plen; cut++)
+		ck_assert_int_eq(proto_decode_setup(b.data + PROTO_HDR_LEN, cut,
+						    &out), -EPROTO);
+	proto_buf_free(&b);
+}
+END_TEST
+
 START_TEST(trailing_bytes_are_refused)
 {
 	struct proto_buf b = { 0 };
@@ -145,8 +473,13 @@ START_TEST(trailing_bytes_are_refused)
 	uint8_t payload[8] = { 1, 0, 0, 0, 9, 9, 9, 9 };
 
 	ck_assert_int_eq(proto_decode_hello(payload, 4, &out), 0);
+	ck_assert_uint_eq(out.pid, 1);
 	ck_assert_int_eq(proto_decode_hello(payload, 8, &out), -EPROTO);
+	ck_assert_int_eq(proto_decode_hello(payload, 5, &out), -EPROTO);
+	/* the encoder writes exactly the 4 bytes the decoder accepts */
 	ck_assert_int_eq(proto_encode_hello(&b, &hi), 0);
+	ck_assert_uint_eq(b.len, PROTO_HDR_LEN + 4);
+	ck_assert_mem_eq(b.data + PROTO_HDR_LEN, payload, 4);
 	proto_buf_free(&b);
 }
 END_TEST
@@ -158,6 +491,8 @@ START_TEST(header_refuses_wrong_version_and_oversized_length)
 
 	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr), &h), 0);
 	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr) - 1, &h), -EPROTO);
+	hdr[2] = PROTO_VERSION - 1;
+	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr), &h), -EPROTO);
 	hdr[2] = PROTO_VERSION + 1;
 	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr), &h), -EPROTO);
 	hdr[2] = PROTO_VERSION;
@@ -165,6 +500,9 @@ START_TEST(header_refuses_wrong_version_and_oversized_length)
 	hdr[5] = 0x00;
 	hdr[6] = 0x04;
 	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr), &h), -EPROTO);
+	hdr[4] = 0x00;		/* len = PROTO_MAX_PAYLOAD */
+	ck_assert_int_eq(proto_decode_hdr(hdr, sizeof(hdr), &h), 0);
+	ck_assert_uint_eq(h.len, PROTO_MAX_PAYLOAD);
 }
 END_TEST
 
@@ -175,7 +513,7 @@ START_TEST(bad_counts_and_lengths_are_refused)
 	uint8_t zero_outputs[] = { 2, 0, 0, 0, 'a', 'b', 0, 0, 0, 0 };
 	/* src len claims 1000 bytes */
 	uint8_t long_src[] = { 0xe8, 0x03, 0, 0, 'a', 'b' };
-	/* a NUL inside the source path */
+	/* a NUL inside the source path; one 1x1 jpeg output "x" */
 	uint8_t nul_src[] = { 3, 0, 0, 0, 'a', 0, 'b', 1, 0, 0, 0,
 			      1, 0, 0, 0, 1, 0, 0, 0, 1, 85, 1, 0, 0, 0, 'x' };
 	/* 17 outputs */
@@ -186,31 +524,159 @@ START_TEST(bad_counts_and_lengths_are_refused)
 	ck_assert_int_eq(proto_decode_job(nul_src, sizeof(nul_src), &out), -EPROTO);
 	nul_src[5] = 'c';
 	ck_assert_int_eq(proto_decode_job(nul_src, sizeof(nul_src), &out), 0);
+	nul_src[11] = 0;	/* width 0 */
+	ck_assert_int_eq(proto_decode_job(nul_src, sizeof(nul_src), &out), -EPROTO);
 	ck_assert_int_eq(proto_decode_job(many, sizeof(many), &out), -EPROTO);
 }
 END_TEST
 
-START_TEST(garbage_never_decodes_past_its_buffer)
+static int
+within(const uint8_t *p, size_t len, struct proto_bytes b)
 {
+	return b.len == 0 || (b.data >= p && b.len <= len &&
+			      b.data <= p + len - b.len);
+}
+
+/*
+ * Decodes P/LEN as a TYPE payload.  A decoder may only answer 0 or
+ * -EPROTO; when it accepts, every byte string it returns lies inside P
+ * and encoding the message again gives back exactly P/LEN (so nothing
+ * was skipped, misread or accepted that the encoder would not write).
+ * Returns the decoder's answer.
+ */
+static int
+decode_reencode(uint16_t type, const uint8_t *p, size_t len)
+{
+	union {
+		struct proto_setup s;
+		struct proto_job j;
+		struct proto_result r;
+		struct proto_hello h;
+	} m;
+	struct proto_buf b = { 0 };
+	int rc, enc = -1, in = 1;
+
+	switch (type) {
+	case PROTO_SETUP:
+		if ((rc = proto_decode_setup(p, len, &m.s)) != 0)
+			break;
+		in = within(p, len, m.s.tmpdir);
+		for (uint32_t i = 0; i < m.s.nread; i++)
+			in = in && within(p, len, m.s.read[i]);
+		for (uint32_t i = 0; i < m.s.nwrite; i++)
+			in = in && within(p, len, m.s.write[i]);
+		enc = proto_encode_setup(&b, &m.s);
+		break;
+	case PROTO_JOB:
+		if ((rc = proto_decode_job(p, len, &m.j)) != 0)
+			break;
+		in = within(p, len, m.j.src);
+		for (uint32_t i = 0; i < m.j.noutputs; i++)
+			in = in && within(p, len, m.j.outputs[i].path);
+		enc = proto_encode_job(&b, 0, &m.j);
+		break;
+	case PROTO_RESULT:
+		if ((rc = proto_decode_result(p, len, &m.r)) != 0)
+			break;
+		in = within(p, len, m.r.reason);
+		enc = proto_encode_result(&b, 0, &m.r);
+		break;
+	default:
+		if ((rc = proto_decode_hello(p, len, &m.h)) != 0)
+			break;
+		enc = proto_encode_hello(&b, &m.h);
+		break;
+	}
+	if (rc != 0 && rc != -EPROTO)
+		ck_abort_msg("type 0x%04x: decoder answered %d", type, rc);
+	if (rc == 0 && !in)
+		ck_abort_msg("type 0x%04x: bytes outside the payload", type);
+	if (rc == 0 && (enc != 0 || b.len != PROTO_HDR_LEN + len ||
+			memcmp(b.data + PROTO_HDR_LEN, p, len) != 0))
+		ck_abort_msg("type 0x%04x: %zu accepted bytes encode back to "
+			     "%zu other bytes (%d)", type, len,
+			     b.len - PROTO_HDR_LEN, enc);
+	proto_buf_free(&b);
+	return rc;
+}
+
+/*
+ * Random bytes (with small counts, so the decoders go deep) and random
+ * mutations of valid payloads (flipped, zeroed or small bytes, cut or
+ * lengthened) are each refused or decode to a message that encodes back
+ * to the same bytes.  Both outcomes must occur, or this proves nothing.
+ */
+START_TEST(garbage_is_refused_or_reencodes_to_itself)
+{
+	static const uint16_t types[] = { PROTO_SETUP, PROTO_JOB,
+					  PROTO_RESULT, PROTO_HELLO };
+	struct proto_buf valid[4] = { { 0 } };
+	struct proto_setup s = sample_setup();
+	struct proto_job j = sample_job();
+	struct proto_result r = sample_result();
+	struct proto_hello hi = { 99 };
 	uint8_t buf[512];
-	struct proto_job j;
-	struct proto_result r;
-	struct proto_setup s;
 	unsigned seed = 12345;
+	int accepted[4] = { 0 }, refused[4] = { 0 };
+
+	ck_assert_int_eq(proto_encode_setup(&valid[0], &s), 0);
+	ck_assert_int_eq(proto_encode_job(&valid[1], 0, &j), 0);
+	ck_assert_int_eq(proto_encode_result(&valid[2], 0, &r), 0);
+	ck_assert_int_eq(proto_encode_hello(&valid[3], &hi), 0);
 
 	for (int round = 0; round < 20000; round++) {
 		size_t len = (size_t)(rand_r(&seed) % sizeof(buf));
 
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)rand_r(&seed);
-		/* small counts make the decoders go deep */
 		if (len > 8) {
 			buf[0] = (uint8_t)(buf[0] % 8);
 			buf[1] = buf[2] = buf[3] = 0;
 		}
-		(void)proto_decode_job(buf, len, &j);
-		(void)proto_decode_result(buf, len, &r);
-		(void)proto_decode_setup(buf, len, &s);
+		for (int t = 0; t < 4; t++)
+			(void)decode_reencode(types[t], buf, len);
+	}
+	for (int round = 0; round < 40000; round++) {
+		int t = round % 4;
+		size_t len = valid[t].len - PROTO_HDR_LEN;
+		int edits = 1 + rand_r(&seed) % 3;
+
+		ck_assert_uint_le(len, sizeof(buf));
+		memcpy(buf, valid[t].data + PROTO_HDR_LEN, len);
+		for (int e = 0; e < edits; e++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+
+			switch (rand_r(&seed) % 5) {
+			case 0:
+				buf[at] = (uint8_t)rand_r(&seed);
+				break;
+			case 1:
+				buf[at] = (uint8_t)(rand_r(&seed) % 4);
+				break;
+			case 2:
+				buf[at] ^= (uint8_t)(1u << (rand_r(&seed) % 8));
+				break;
+			case 3:
+				len = at;
+				break;
+			default:
+				if (len < sizeof(buf))
+					buf[len++] = (uint8_t)rand_r(&seed);
+				break;
+			}
+			if (len == 0)
+				break;
+		}
+		if (decode_reencode(types[t], buf, len) == 0)
+			accepted[t]++;
+		else
+			refused[t]++;
+	}
+	for (int t = 0; t < 4; t++) {
+		ck_assert_msg(accepted[t] > 100 && refused[t] > 100,
+			      "type 0x%04x: %d mutations accepted, %d refused",
+			      types[t], accepted[t], refused[t]);
+		proto_buf_free(&valid[t]);
 	}
 }
 END_TEST
@@ -218,16 +684,26 @@ END_TEST
 START_TEST(setup_with_too_many_roots_is_refused)
 {
 	struct proto_buf b = { 0 };
-	struct proto_setup s;
-	/* nread = PROTO_MAX_ROOTS + 1 after the fixed fields */
-	uint8_t payload[32 + 4] = { 0 };
+	struct proto_setup s = sample_setup(), out;
+	uint8_t p[256];
+	size_t len;
 
-	memset(&s, 0, sizeof(s));
+	s.nread = s.nwrite = 0;
+	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
+	len = b.len - PROTO_HDR_LEN;
+	ck_assert_uint_le(len, sizeof(p));
+	memcpy(p, b.data + PROTO_HDR_LEN, len);
+	ck_assert_int_eq(proto_decode_setup(p, len, &out), 0);
+	p[len - 8] = PROTO_MAX_ROOTS + 1;	/* nread */
+	ck_assert_int_eq(proto_decode_setup(p, len, &out), -EPROTO);
+	p[len - 8] = 0;
+	p[len - 4] = PROTO_MAX_ROOTS + 1;	/* nwrite */
+	ck_assert_int_eq(proto_decode_setup(p, len, &out), -EPROTO);
+
+	b.len = 0;
 	s.nwrite = PROTO_MAX_ROOTS + 1;
 	ck_assert_int_eq(proto_encode_setup(&b, &s), -EMSGSIZE);
 	ck_assert_uint_eq(b.len, 0);
-	payload[28] = PROTO_MAX_ROOTS + 1;
-	ck_assert_int_eq(proto_decode_setup(payload, sizeof(payload), &s), -EPROTO);
 	proto_buf_free(&b);
 }
 END_TEST
@@ -260,12 +736,19 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, job_round_trip_keeps_every_byte);
-	tcase_add_test(tc, result_setup_hello_round_trip);
+	tcase_add_test(tc, result_setup_hello_round_trip_back_to_back);
+	tcase_add_test(tc, frames_have_their_documented_bytes);
+	tcase_add_test(tc, every_setup_value_round_trips);
+	tcase_add_test(tc, out_of_range_setup_values_are_refused);
+	tcase_add_test(tc, empty_tmpdir_is_refused);
+	tcase_add_test(tc, formats_outside_the_enum_are_refused);
+	tcase_add_test(tc, statuses_outside_the_enum_are_refused);
 	tcase_add_test(tc, every_truncation_of_a_job_is_refused);
+	tcase_add_test(tc, every_truncation_of_a_setup_is_refused);
 	tcase_add_test(tc, trailing_bytes_are_refused);
 	tcase_add_test(tc, header_refuses_wrong_version_and_oversized_length);
 	tcase_add_test(tc, bad_counts_and_lengths_are_refused);
-	tcase_add_test(tc, garbage_never_decodes_past_its_buffer);
+	tcase_add_test(tc, garbage_is_refused_or_reencodes_to_itself);
 	tcase_add_test(tc, oversized_job_is_not_encoded);
 	tcase_add_test(tc, setup_with_too_many_roots_is_refused);
 	suite_add_tcase(s, tc);

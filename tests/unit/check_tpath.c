@@ -1,7 +1,8 @@
 /*
  * check_tpath.c - the on-disk naming of design.md §4: which format a source
- * gets, when the extension is appended, size folders, and the limits
- * (PATH_MAX through the buffer size, NAME_MAX per component).
+ * gets, when the extension is appended, size folders (also as chosen from
+ * the settings), and the limits (PATH_MAX through the buffer size,
+ * NAME_MAX per component).
  */
 #include <config.h>
 
@@ -189,6 +190,43 @@ START_TEST(test_name_alone)
 }
 END_TEST
 
+/* tpath_thumb and tpath_thumb_dir choose a size's folder the same way:
+ * DEST itself for one size, DEST/<name> for each of several. */
+START_TEST(test_size_folder_from_settings)
+{
+	struct settings s;
+	char out[PATH_MAX];
+
+	ck_assert_int_eq(settings_init(&s), 0);
+	ck_assert_int_gt(tpath_thumb(out, sizeof(out), &s, 0, "/d", "a/b.gif"), 0);
+	ck_assert_str_eq(out, "/d/a/b.gif.png");
+	ck_assert_int_gt(tpath_thumb_dir(out, sizeof(out), &s, 0, "/d", "a"), 0);
+	ck_assert_str_eq(out, "/d/a");
+	ck_assert_int_gt(tpath_thumb_dir(out, sizeof(out), &s, 0, "/d", ""), 0);
+	ck_assert_str_eq(out, "/d");
+
+	s.nsizes = 2;
+	s.sizes[1] = s.sizes[0];
+	strcpy(s.sizes[0].name, "small");
+	strcpy(s.sizes[1].name, "big");
+	s.sizes[1].format = THUMB_FORMAT_WEBP;
+	ck_assert_int_gt(tpath_thumb(out, sizeof(out), &s, 0, "/d", "a/b.gif"), 0);
+	ck_assert_str_eq(out, "/d/small/a/b.gif.png");
+	ck_assert_int_gt(tpath_thumb(out, sizeof(out), &s, 1, "/d", "a/b.gif"), 0);
+	ck_assert_str_eq(out, "/d/big/a/b.gif.webp");
+	ck_assert_int_gt(tpath_thumb_dir(out, sizeof(out), &s, 1, "/d", "a/c"), 0);
+	ck_assert_str_eq(out, "/d/big/a/c");
+	ck_assert_int_gt(tpath_thumb_dir(out, sizeof(out), &s, 0, "/d/", ""), 0);
+	ck_assert_str_eq(out, "/d/small");
+	ck_assert_int_eq(tpath_thumb_dir(out, sizeof(out), &s, 0, "/d", "../x"),
+			 -EINVAL);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(tpath_thumb_dir(out, 8, &s, 0, "/d", "abc"),
+			 -ENAMETOOLONG);
+	settings_free(&s);
+}
+END_TEST
+
 static Suite *tpath_suite(void)
 {
 	Suite *s = suite_create("tpath");
@@ -205,6 +243,7 @@ static Suite *tpath_suite(void)
 	tcase_add_test(tc, test_appended_ext_past_name_max);
 	tcase_add_test(tc, test_whole_path_past_path_max);
 	tcase_add_test(tc, test_name_alone);
+	tcase_add_test(tc, test_size_folder_from_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }

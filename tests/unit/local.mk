@@ -21,10 +21,19 @@ TESTS += %D%/check_tpath %D%/check_filter %D%/check_settings \
 %C%_check_settings_CFLAGS = $(unit_cflags)
 %C%_check_settings_LDADD = lib/libthumper.a $(CHECK_LIBS)
 
-%C%_check_config_SOURCES = %D%/check_config.c
+%C%_check_config_SOURCES = %D%/check_config.c %D%/testutil.c %D%/testutil.h
 %C%_check_config_CPPFLAGS = $(unit_cppflags)
 %C%_check_config_CFLAGS = $(unit_cflags) $(LIBCONFIG_CFLAGS)
 %C%_check_config_LDADD = lib/libthumper.a $(LIBCONFIG_LIBS) $(CHECK_LIBS)
+
+# The path rules (lib/path.c): containment, component by component, and
+# the normalising join.
+check_PROGRAMS += %D%/check_path
+TESTS += %D%/check_path
+
+%C%_check_path_SOURCES = %D%/check_path.c
+%C%_check_path_CFLAGS = $(unit_cflags)
+%C%_check_path_LDADD = lib/libthumper.a $(CHECK_LIBS)
 
 check_PROGRAMS += %D%/check_proto %D%/check_pool %D%/stub_worker
 TESTS += %D%/check_proto %D%/check_pool
@@ -49,7 +58,7 @@ TESTS += %D%/check_json
 
 %C%_check_json_SOURCES = %D%/check_json.c ctl/json.c ctl/json.h
 %C%_check_json_CFLAGS = $(unit_cflags)
-%C%_check_json_LDADD = $(CHECK_LIBS) -lm
+%C%_check_json_LDADD = lib/libthumper.a $(CHECK_LIBS) -lm
 
 # The recursive watch against real inotify on temporary folders.
 check_PROGRAMS += %D%/check_watch
@@ -60,13 +69,14 @@ TESTS += %D%/check_watch
 %C%_check_watch_LDADD = watch/libwatch.a lib/libthumper.a $(UV_LIBS) \
 	$(CHECK_LIBS)
 
-# The control request grammar (daemon/ctlreq.c).
+# The control request grammar (daemon/ctlreq.c) over the command table
+# (lib/ctlproto.c).
 check_PROGRAMS += %D%/check_ctlreq
 TESTS += %D%/check_ctlreq
 
 %C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c
 %C%_check_ctlreq_CFLAGS = $(unit_cflags)
-%C%_check_ctlreq_LDADD = daemon/libthumperd.a $(CHECK_LIBS)
+%C%_check_ctlreq_LDADD = daemon/libthumperd.a lib/libthumper.a $(CHECK_LIBS)
 
 # The reduced progressive JPEG stream of the worker's fast path
 # (worker/jpegscan.c), proven against libjpeg's own decode.
@@ -84,4 +94,47 @@ TESTS += %D%/check_resample
 %C%_check_resample_SOURCES = %D%/check_resample.c
 %C%_check_resample_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
 %C%_check_resample_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+
+# thumperd's queue (daemon/queue.c): order, coalescing, limit, settling.
+check_PROGRAMS += %D%/check_queue
+TESTS += %D%/check_queue
+
+%C%_check_queue_SOURCES = %D%/check_queue.c
+%C%_check_queue_CFLAGS = $(unit_cflags)
+%C%_check_queue_LDADD = daemon/libthumperd.a $(CHECK_LIBS)
+
+# Terminal and JSON escaping of file names (lib/escape.c).
+check_PROGRAMS += %D%/check_escape
+TESTS += %D%/check_escape
+
+%C%_check_escape_SOURCES = %D%/check_escape.c
+%C%_check_escape_CFLAGS = $(unit_cflags)
+%C%_check_escape_LDADD = lib/libthumper.a $(CHECK_LIBS)
+
+# thumperd's failure records on disk (daemon/failures.c).
+check_PROGRAMS += %D%/check_failures
+TESTS += %D%/check_failures
+
+%C%_check_failures_SOURCES = %D%/check_failures.c %D%/testutil.c %D%/testutil.h
+%C%_check_failures_CFLAGS = $(unit_cflags)
+%C%_check_failures_LDADD = daemon/libthumperd.a $(CHECK_LIBS)
+
+# thumperd's reconcile walk (daemon/reconcile.c) on temporary folders.
+check_PROGRAMS += %D%/check_reconcile
+TESTS += %D%/check_reconcile
+
+%C%_check_reconcile_SOURCES = %D%/check_reconcile.c %D%/testutil.c %D%/testutil.h
+%C%_check_reconcile_CFLAGS = $(unit_cflags)
+%C%_check_reconcile_LDADD = daemon/libthumperd.a pool/libpool.a \
+	watch/libwatch.a lib/libthumper.a $(CHECK_LIBS)
+
+# The command lines of thumper and thumper bench (batch/batch_opts.c),
+# and the exit status of the real program ($THUMPER) on bad values.
+check_PROGRAMS += %D%/check_batch_opts
+TESTS += %D%/check_batch_opts
+
+%C%_check_batch_opts_SOURCES = %D%/check_batch_opts.c %D%/testutil.c %D%/testutil.h
+%C%_check_batch_opts_CFLAGS = $(unit_cflags)
+%C%_check_batch_opts_LDADD = batch/libbatch.a lib/libthumper.a \
+	$(LIBCONFIG_LIBS) $(CHECK_LIBS)
 endif

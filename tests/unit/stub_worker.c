@@ -74,7 +74,10 @@ main(void)
 			if (write(3, junk, sizeof(junk)) < 0)
 				return 1;
 		} else {
-			struct proto_result r = { 0, 1, 1, 1, { NULL, 0 } };
+			struct proto_result r = {
+				.status = PROTO_STATUS_OK,
+				.src_width = 1, .src_height = 1, .elapsed_us = 1,
+			};
 
 			b.len = 0;
 			proto_encode_result(&b, h.id + 1000, &r);
