@@ -208,15 +208,20 @@ static int
 list_cb(const struct failure_record *r, void *data)
 {
 	struct each *e = data;
+	unsigned long long abs_ns;
+	long long ns;
 
 	fprintf(e->f, "%s{\"source\": ", e->n++ ? ", " : "");
 	escape_json(e->f, r->src);
 	fputs(", \"reason\": ", e->f);
 	escape_json(e->f, r->reason);
-	fprintf(e->f, ", \"size\": %lld, \"mtime\": %lld.%09ld, \"mtime_ns\": "
-		"%lld%09ld, \"time\": %lld}", (long long)r->size,
-		(long long)r->mtime.tv_sec, r->mtime.tv_nsec,
-		(long long)r->mtime.tv_sec, r->mtime.tv_nsec, (long long)r->when);
+	/* one number first, so that mtimes before 1970 print right too */
+	ns = (long long)r->mtime.tv_sec * 1000000000LL + r->mtime.tv_nsec;
+	abs_ns = ns < 0 ? -(unsigned long long)ns : (unsigned long long)ns;
+	fprintf(e->f, ", \"size\": %lld, \"mtime\": %s%llu.%09llu, "
+		"\"mtime_ns\": %lld, \"time\": %lld}", (long long)r->size,
+		ns < 0 ? "-" : "", abs_ns / 1000000000ULL,
+		abs_ns % 1000000000ULL, ns, (long long)r->when);
 	return 0;
 }
 

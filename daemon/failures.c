@@ -81,7 +81,7 @@ int
 failures_parse(char *buf, size_t len, struct failure_record *r)
 {
 	char *p = buf, *nl, *path;
-	long long sec = 0, nsec = 0, when = 0, size = -1;
+	long long sec = 0, nsec = -1, when = 0, size = -1;
 
 	if ((path = strstr(buf, "\npath ")) == NULL)
 		return -EINVAL;
@@ -99,7 +99,8 @@ failures_parse(char *buf, size_t len, struct failure_record *r)
 		if (strncmp(p, "reason ", 7) == 0)
 			r->reason = p + 7;
 	}
-	if (size < 0)
+	/* a record without a whole mtime could never match its source */
+	if (size < 0 || nsec < 0 || nsec > 999999999)
 		return -EINVAL;
 	r->size = size;
 	r->mtime.tv_sec = (time_t)sec;

@@ -644,6 +644,24 @@ START_TEST(open_fails_cleanly)
 }
 END_TEST
 
+START_TEST(parse_refuses_a_record_without_a_whole_mtime)
+{
+	char none[] = "size 12\ntime 1\nreason r\npath /in/a";
+	char neg[] = "size 12\nmtime 100.-3\ntime 1\nreason r\npath /in/a";
+	char big[] = "size 12\nmtime 100.1000000000\ntime 1\nreason r\npath /in/a";
+	char zero[] = "size 12\nmtime 0.000000000\ntime 1\nreason r\npath /in/a";
+	struct failure_record r;
+
+	ck_assert_int_eq(failures_parse(none, strlen(none), &r), -EINVAL);
+	ck_assert_int_eq(failures_parse(neg, strlen(neg), &r), -EINVAL);
+	ck_assert_int_eq(failures_parse(big, strlen(big), &r), -EINVAL);
+	/* a source stamped at the epoch is a real source */
+	ck_assert_int_eq(failures_parse(zero, strlen(zero), &r), 0);
+	ck_assert_int_eq(r.mtime.tv_sec, 0);
+	ck_assert_int_eq(r.mtime.tv_nsec, 0);
+}
+END_TEST
+
 START_TEST(parse_reads_the_record_format)
 {
 	char text[] = "size 12\nmtime 1700000000.000000042\ntime 1700000100\n"
@@ -693,6 +711,7 @@ main(void)
 	tcase_add_test(tc, a_slot_held_by_another_path_is_probed_past);
 	tcase_add_test(tc, open_fails_cleanly);
 	tcase_add_test(tc, parse_reads_the_record_format);
+	tcase_add_test(tc, parse_refuses_a_record_without_a_whole_mtime);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	failed = testutil_run(s);
