@@ -16,6 +16,7 @@
 
 #include "daemon/ctlreq.h"
 #include "lib/ctlproto.h"
+#include "tests/unit/testutil.h"
 
 /* The caller's buffer: LEN bytes of S and room for the NUL ctl_parse
  * writes.  Freed by the test. */
@@ -312,7 +313,6 @@ main(void)
 {
 	Suite *s = suite_create("ctlreq");
 	TCase *tc = tcase_create("grammar");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, the_table_keeps_the_wire_contract);
@@ -329,9 +329,6 @@ main(void)
 	tcase_add_test(tc, length_limit_is_4096_bytes);
 	tcase_add_test(tc, a_refused_request_is_cleared);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	failed = testutil_run(s);
+	return failed;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lib/escape.h"
+#include "tests/unit/testutil.h"
 
 /* The output of FN(S), in a buffer the caller frees. */
 static char *
@@ -332,7 +333,6 @@ main(void)
 {
 	Suite *s = suite_create("escape");
 	TCase *tc = tcase_create("escape");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, text_keeps_printable_ascii);
@@ -344,9 +344,6 @@ main(void)
 	tcase_add_test(tc, every_short_string_escapes_losslessly_to_utf8);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	failed = testutil_run(s);
+	return failed;
 }

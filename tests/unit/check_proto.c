@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pool/proto.h"
+#include "tests/unit/testutil.h"
 
 static struct proto_bytes
 bytes(const char *s)
@@ -732,7 +733,6 @@ main(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *tc = tcase_create("frames");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, job_round_trip_keeps_every_byte);
@@ -752,9 +752,6 @@ main(void)
 	tcase_add_test(tc, oversized_job_is_not_encoded);
 	tcase_add_test(tc, setup_with_too_many_roots_is_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	failed = testutil_run(s);
+	return failed;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "daemon/queue.h"
+#include "tests/unit/testutil.h"
 
 static struct queue *q;
 
@@ -442,7 +443,6 @@ main(void)
 {
 	Suite *s = suite_create("queue");
 	TCase *tc = tcase_create("queue");
-	SRunner *sr;
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -464,9 +464,6 @@ main(void)
 	tcase_add_test(tc, many_items_stay_unique_and_in_order);
 	tcase_add_test(tc, freeing_with_items_waiting_and_in_flight);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	failed = testutil_run(s);
+	return failed;
 }

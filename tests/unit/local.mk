@@ -38,7 +38,7 @@ TESTS += %D%/check_path
 check_PROGRAMS += %D%/check_proto %D%/check_pool %D%/stub_worker
 TESTS += %D%/check_proto %D%/check_pool
 
-%C%_check_proto_SOURCES = %D%/check_proto.c
+%C%_check_proto_SOURCES = %D%/check_proto.c %D%/testutil.c %D%/testutil.h
 %C%_check_proto_CFLAGS = $(unit_cflags)
 %C%_check_proto_LDADD = pool/libpool.a $(CHECK_LIBS)
 
@@ -74,7 +74,7 @@ TESTS += %D%/check_watch
 check_PROGRAMS += %D%/check_ctlreq
 TESTS += %D%/check_ctlreq
 
-%C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c
+%C%_check_ctlreq_SOURCES = %D%/check_ctlreq.c %D%/testutil.c %D%/testutil.h
 %C%_check_ctlreq_CFLAGS = $(unit_cflags)
 %C%_check_ctlreq_LDADD = daemon/libthumperd.a lib/libthumper.a $(CHECK_LIBS)
 
@@ -99,7 +99,7 @@ TESTS += %D%/check_resample
 check_PROGRAMS += %D%/check_queue
 TESTS += %D%/check_queue
 
-%C%_check_queue_SOURCES = %D%/check_queue.c
+%C%_check_queue_SOURCES = %D%/check_queue.c %D%/testutil.c %D%/testutil.h
 %C%_check_queue_CFLAGS = $(unit_cflags)
 %C%_check_queue_LDADD = daemon/libthumperd.a $(CHECK_LIBS)
 
@@ -107,7 +107,7 @@ TESTS += %D%/check_queue
 check_PROGRAMS += %D%/check_escape
 TESTS += %D%/check_escape
 
-%C%_check_escape_SOURCES = %D%/check_escape.c
+%C%_check_escape_SOURCES = %D%/check_escape.c %D%/testutil.c %D%/testutil.h
 %C%_check_escape_CFLAGS = $(unit_cflags)
 %C%_check_escape_LDADD = lib/libthumper.a $(CHECK_LIBS)
 
