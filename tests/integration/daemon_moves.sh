@@ -24,6 +24,12 @@ put() {
 	wait_for 20 fresh "$IN/$2" "$DST/$(thumb_rel "$2")"
 }
 
+# dirs_watched: how many folders the daemon watches, from its status.
+dirs_watched() {
+	ctl_to "$D/status.json" "$D/ctl.sock" status 2>/dev/null
+	jget "$D/status.json" 'j["dirs_watched"]'
+}
+
 # setup DESC SRC REL...: put, or a failed test DESC saying which file.
 setup() {
 	local desc=$1 src=$2 rel
@@ -49,7 +55,7 @@ t_delete() {
 }
 
 t_rename_file() {
-	local desc="rename of a file renames its thumbnail" ino ino2
+	local desc="rename of a file renames its thumbnail" ino ino2 watched
 	setup "$desc" "$FIX/a.jpg" ren/old.jpg ren/keep.jpg || return
 	setup "$desc" "$FIX/a.jpg" ren/other/x.jpg || return
 	ino=$(inode "$DST/ren/old.jpg")
@@ -58,7 +64,12 @@ t_rename_file() {
 	dexpect_eq "... the same file, not a new one (inode kept)" "$(inode "$DST/ren/new.jpg")" "$ino"
 
 	ino2=$(inode "$DST/ren/other/x.jpg")
+	# A file moved into a folder inotify does not watch yet arrives as a
+	# delete and a new file (design.md §5): wait for both new folders'
+	# watches, as an application that moves right after mkdir cannot.
+	watched=$(dirs_watched)
 	mkdir -p "$IN/ren/elsewhere/deep"
+	wait_for 10 eval '[ "$(dirs_watched)" -ge $((watched + 2)) ]'
 	mv "$IN/ren/other/x.jpg" "$IN/ren/elsewhere/deep/x.jpg"
 	dexpect "mv of a file to another folder in the tree moves its thumbnail" 10 \
 		eval 'fresh "$IN/ren/elsewhere/deep/x.jpg" "$DST/ren/elsewhere/deep/x.jpg" && gone "$DST/ren/other/x.jpg"'
