@@ -23,6 +23,7 @@
 struct thumb_config {
 	enum thumb_crop crop;
 	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
+	bool tiff_fast;		/* try tifffast.h first (tests turn it off) */
 	bool keep_metadata;
 	bool untrusted_loaders;
 	bool follow_symlinks;

@@ -293,6 +293,7 @@ main(int argc, char **argv)
 	/* proto.c asserts that the wire values are the settings' values */
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
+	cfg.tiff_fast = true;
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;
