@@ -48,6 +48,7 @@ enum thumb_status {
 };
 
 #define THUMB_REASON_MAX 512
+#define THUMB_ENGINE_MAX 128
 
 struct thumb_result {
 	enum thumb_status status;
@@ -56,6 +57,12 @@ struct thumb_result {
 	int64_t mtime_sec;
 	long mtime_nsec;
 	char reason[THUMB_REASON_MAX];
+	/*
+	 * What made the thumbnails: "jpeg-fast", "tiff-fast", or "libvips",
+	 * with why a fast path declined in brackets when it says
+	 * ("libvips (tiff: ICC profile)"); for the debug log.
+	 */
+	char engine[THUMB_ENGINE_MAX];
 };
 
 /*
