@@ -162,8 +162,8 @@ job_ok(struct daemon *d, const struct djob *j, const char *src,
 			  .output = j->output,
 			  .duration_ms = (long)(r->worker_us / 1000),
 			  .worker_pid = r->pid },
-			  "thumbnail of %s in %lu ms", src,
-			  (unsigned long)(r->worker_us / 1000));
+			  "thumbnail of %s in %lu ms by %s", src,
+			  (unsigned long)(r->worker_us / 1000), r->engine);
 }
 
 void

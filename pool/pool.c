@@ -121,11 +121,13 @@ job_free(struct job *j)
 
 static void
 job_finish(struct pool *p, struct job *j, enum pool_status st,
-	   const char *reason, const struct proto_result *r, pid_t pid)
+	   const char *reason, const char *engine,
+	   const struct proto_result *r, pid_t pid)
 {
 	struct pool_result res = {
 		.status = st,
 		.reason = reason ? reason : "",
+		.engine = engine ? engine : "",
 		.src_width = r ? r->src_width : 0,
 		.src_height = r ? r->src_height : 0,
 		.worker_us = r ? r->elapsed_us : 0,
@@ -262,7 +264,7 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 	struct pool *p = w->pool;
 	struct proto_result m;
 	struct job *j = w->job;
-	char reason[PROTO_MAX_REASON + 1];
+	char reason[PROTO_MAX_REASON + 1], engine[PROTO_MAX_ENGINE + 1];
 	enum pool_status st;
 
 	if (w->state != W_BUSY || j == NULL || h->id != j->id ||
@@ -274,6 +276,9 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 	memcpy(reason, m.reason.data ? (const char *)m.reason.data : "",
 	       m.reason.len);
 	reason[m.reason.len] = '\0';
+	memcpy(engine, m.engine.data ? (const char *)m.engine.data : "",
+	       m.engine.len);
+	engine[m.engine.len] = '\0';
 	switch ((enum proto_status)m.status) {
 	case PROTO_STATUS_OK:
 		st = POOL_OK;
@@ -298,7 +303,7 @@ on_result(struct worker *w, const struct proto_hdr *h, const uint8_t *payload)
 		worker_retire(w);
 	else
 		w->state = W_IDLE;
-	job_finish(p, j, st, reason, &m, w->pid);
+	job_finish(p, j, st, reason, engine, &m, w->pid);
 }
 
 /* Handles every whole frame in the read buffer. */
@@ -453,11 +458,12 @@ exit_cb(uv_process_t *proc, int64_t status, int sig)
 		p->nbusy--;
 		remove_temps(j, w->pid);
 		if (p->closing)
-			job_finish(p, j, POOL_CANCELLED, "stopped", NULL, w->pid);
+			job_finish(p, j, POOL_CANCELLED, "stopped", NULL, NULL,
+				   w->pid);
 		else if (j->attempts < p->opt.max_attempts)
 			queue_push(p, j, true);
 		else
-			job_finish(p, j, POOL_CRASHED, why, NULL, w->pid);
+			job_finish(p, j, POOL_CRASHED, why, NULL, NULL, w->pid);
 	}
 	if (at_start && !p->closing &&
 	    ++p->start_failures >= MAX_START_FAILURES && !p->failed) {
@@ -772,7 +778,7 @@ pool_close(struct pool *p, unsigned drain_ms, pool_closed_cb closed)
 	p->closed = closed;
 	uv_timer_stop(&p->respawn_timer);
 	while ((j = queue_pop(p)) != NULL)
-		job_finish(p, j, POOL_CANCELLED, "stopped", NULL, 0);
+		job_finish(p, j, POOL_CANCELLED, "stopped", NULL, NULL, 0);
 	for (struct worker *w = p->workers; w; w = w->next)
 		if (w->state == W_IDLE || w->state == W_STARTING)
 			worker_retire(w);

@@ -48,6 +48,7 @@ enum pool_status {
 struct pool_result {
 	enum pool_status status;
 	const char *reason;	/* "" when OK; valid during the callback */
+	const char *engine;	/* what made it (thumb.h); the same */
 	uint32_t src_width;
 	uint32_t src_height;
 	uint64_t worker_us;	/* the worker's own time on the job */

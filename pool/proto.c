@@ -231,18 +231,21 @@ proto_encode_result(struct proto_buf *b, uint64_t id,
 		    const struct proto_result *m)
 {
 	struct enc e;
-	uint32_t rlen = m->reason.len;
+	uint32_t rlen = m->reason.len, elen = m->engine.len;
 
 	if (!result_ok(m))
 		return -EINVAL;
 	if (rlen > PROTO_MAX_REASON)
 		rlen = PROTO_MAX_REASON;
+	if (elen > PROTO_MAX_ENGINE)
+		elen = PROTO_MAX_ENGINE;
 	frame_begin(&e, b, PROTO_RESULT, id);
 	enc_put(&e, m->status, 4);
 	enc_put(&e, m->src_width, 4);
 	enc_put(&e, m->src_height, 4);
 	enc_put(&e, m->elapsed_us, 8);
 	enc_bytes(&e, m->reason.data, rlen);
+	enc_bytes(&e, m->engine.data, elen);
 	return frame_end(&e);
 }
 
@@ -379,6 +382,7 @@ proto_decode_result(const uint8_t *p, size_t len, struct proto_result *m)
 	m->src_height = (uint32_t)cur_get(&c, 4);
 	m->elapsed_us = cur_get(&c, 8);
 	m->reason = cur_bytes(&c, PROTO_MAX_REASON);
+	m->engine = cur_bytes(&c, PROTO_MAX_ENGINE);
 	if (!result_ok(m))
 		return -EPROTO;
 	return cur_end(&c);

@@ -23,12 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 3: SETUP carries jpeg_fast and tmpdir; enums and flags are checked. */
-#define PROTO_VERSION 3
+/* 4: RESULT carries the engine that made the thumbnail. */
+#define PROTO_VERSION 4
 #define PROTO_HDR_LEN 16
 #define PROTO_MAX_PAYLOAD (256 * 1024)
 #define PROTO_MAX_OUTPUTS 16
 #define PROTO_MAX_REASON 1024
+#define PROTO_MAX_ENGINE 256
 #define PROTO_MAX_ROOTS 64
 
 enum proto_type {
@@ -143,6 +144,7 @@ struct proto_result {
 	uint32_t src_height;
 	uint64_t elapsed_us;	/* the worker's own time on the job */
 	struct proto_bytes reason;	/* empty when status is OK */
+	struct proto_bytes engine;	/* what made it, why no fast path */
 };
 
 /* A growable buffer frames are encoded into. */

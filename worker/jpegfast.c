@@ -3,13 +3,12 @@
  *
  * Two ideas to keep in mind when changing it:
  *  - It must give what the libvips path gives, only sooner: the same
- *    sizes (vips_thumbnail()'s shrink arithmetic, libvips' jpegload
- *    rounding the scaled size down), the same DCT scale under the EXACT
- *    rule, libvips' reduce (resample.c), its autorotation and centre crop,
- *    the same JPEG settings (4:2:0 below Q 90, no metadata).  What it
- *    cannot match it refuses: JPEGFAST_FALLBACK, before or after decoding.
+ *    sizes (libvips' jpegload rounding the scaled size down), the same DCT
+ *    scale under the EXACT rule, then fastout.h's reduce, autorotation,
+ *    crop and encode.  What it cannot match it refuses:
+ *    JPEGFAST_FALLBACK, before or after decoding.
  *  - libjpeg reports errors by calling error_exit, which must not return:
- *    both codecs longjmp back to one setjmp in run(), and warnings do too
+ *    the decoder longjmps back to one setjmp in run(), and warnings do too
  *    (a truncated file only warns: "premature end of data").  So every
  *    resource lives in struct job, freed in one place whatever happened.
  */
@@ -27,9 +26,9 @@
 #include <libexif/exif-data.h>
 
 #include "lib/settings.h"
+#include "worker/fastout.h"
 #include "worker/jpegfast.h"
 #include "worker/jpegscan.h"
-#include "worker/resample.h"
 
 #define CHUNK (64 * 1024)		/* read size: below the mmap threshold */
 #define ICC_SIG_DESC 0x64657363u	/* 'desc' */
@@ -38,17 +37,13 @@
 
 struct job {
 	struct jpeg_decompress_struct di;
-	struct jpeg_compress_struct ci;
 	struct jpeg_error_mgr jerr;
 	struct jpeg_source_mgr src;
-	struct jpeg_destination_mgr dest;
 	jmp_buf jb;
-	int have_di, have_ci;
+	int have_di;
 
-	const struct thumb_config *cfg;
+	struct fastout fo;	/* the outputs, and what makes them */
 	enum thumb_jpeg_fast rule;
-	const struct thumb_output *outs;
-	size_t n;
 
 	int fd;			/* the source, read with pread() */
 	off_t pos;		/* where the next chunk starts */
@@ -58,19 +53,9 @@ struct job {
 	size_t filelen;
 	uint8_t *reduced;	/* its reduced progressive stream, if any */
 	size_t reducedlen;
-	int orientation;	/* EXIF, 1..8 */
 	int bands;		/* 1 or 3 */
 	int dw, dh;		/* the decoded size, as libvips has it */
-
 	uint8_t *row;		/* one decoded scanline */
-	struct resample *rs[SETTINGS_MAX_SIZES];
-	uint8_t *turned;	/* one output rotated and cropped */
-
-	uint8_t *enc;		/* the encoder's growing buffer */
-	size_t enccap;
-
-	void **bufs;
-	size_t *lens;
 };
 
 /* libjpeg's error and warning exits: leave for run()'s setjmp. */
@@ -150,41 +135,6 @@ src_use_memory(struct job *j, const uint8_t *mem, size_t len)
 	j->mem = mem;
 	j->src.next_input_byte = mem;
 	j->src.bytes_in_buffer = len;
-}
-
-/*
- * The encoder's destination: one buffer grown with realloc() and owned
- * by the job, so that an error at any point leaks nothing.
- */
-static void
-dest_init_cb(j_compress_ptr c)
-{
-	struct job *j = c->client_data;
-
-	j->dest.next_output_byte = j->enc;
-	j->dest.free_in_buffer = j->enccap;
-}
-
-static boolean
-dest_grow_cb(j_compress_ptr c)
-{
-	struct job *j = c->client_data;
-	size_t cap = j->enccap * 2;
-	uint8_t *p = realloc(j->enc, cap);
-
-	if (p == NULL)
-		ERREXIT(c, JERR_OUT_OF_MEMORY);
-	j->enc = p;
-	j->dest.next_output_byte = p + j->enccap;
-	j->dest.free_in_buffer = cap - j->enccap;
-	j->enccap = cap;
-	return TRUE;
-}
-
-static void
-dest_term_cb(j_compress_ptr c)
-{
-	(void)c;
 }
 
 static uint32_t
@@ -268,49 +218,18 @@ exif_orientation(struct jpeg_decompress_struct *di)
 	return 1;
 }
 
-/*
- * vips_thumbnail_calculate_shrink() with size "down": the factors that
- * fit (or, cropping, fill) a TW x TH box with a W x H image.
- */
-static void
-calc_shrink(int w, int h, int tw, int th, enum thumb_crop crop, double *hs,
-	    double *vs)
-{
-	double x = (double)w / tw, y = (double)h / th;
-	int horizontal = crop != THUMB_CROP_NONE ? x < y : !(x < y);
-
-	if (horizontal)
-		y = x;
-	else
-		x = y;
-	x = x < 1.0 ? 1.0 : x;
-	y = y < 1.0 ? 1.0 : y;
-	*hs = x < w ? x : w;
-	*vs = y < h ? y : h;
-}
-
-/* The box of output I in the unrotated image's axes. */
-static void
-target_of(const struct job *j, size_t i, int *tw, int *th)
-{
-	int swap = j->orientation >= 5;
-
-	*tw = swap ? j->outs[i].height : j->outs[i].width;
-	*th = swap ? j->outs[i].width : j->outs[i].height;
-}
-
 /* The DCT scale denominator (1, 2, 4 or 8) for the outputs under RULE. */
 static int
 choose_scale(const struct job *j, int w, int h)
 {
 	int best = 8;
 
-	for (size_t i = 0; i < j->n; i++) {
+	for (size_t i = 0; i < j->fo.n; i++) {
 		double hs, vs, s;
 		int tw, th, k;
 
-		target_of(j, i, &tw, &th);
-		calc_shrink(w, h, tw, th, j->cfg->crop, &hs, &vs);
+		fastout_target(&j->fo, i, &tw, &th);
+		fastout_shrink(w, h, tw, th, j->fo.cfg->crop, &hs, &vs);
 		s = hs < vs ? hs : vs;
 		if (j->rule == THUMB_JPEG_FAST_DRAFT)
 			k = s >= 8 ? 8 : s >= 4 ? 4 : s >= 2 ? 2 : 1;
@@ -363,7 +282,7 @@ open_source(struct job *j, int *k)
 		if (!ok)
 			return -1;
 	}
-	j->orientation = exif_orientation(di);
+	j->fo.orientation = exif_orientation(di);
 	*k = choose_scale(j, (int)di->image_width, (int)di->image_height);
 	/* libvips' jpegload rounds the scaled size down */
 	j->dw = (int)di->image_width / *k;
@@ -427,23 +346,6 @@ reduce_scans(struct job *j, int k)
 	return 0;
 }
 
-/* One resampler per output, sized as vips_thumbnail() sizes it. */
-static int
-make_resamplers(struct job *j)
-{
-	for (size_t i = 0; i < j->n; i++) {
-		double hs, vs;
-		int tw, th;
-
-		target_of(j, i, &tw, &th);
-		calc_shrink(j->dw, j->dh, tw, th, j->cfg->crop, &hs, &vs);
-		j->rs[i] = resample_new(j->dw, j->dh, hs, vs, j->bands);
-		if (j->rs[i] == NULL)
-			return -1;
-	}
-	return 0;
-}
-
 static void
 decode(struct job *j)
 {
@@ -461,94 +363,9 @@ decode(struct job *j)
 		if (jpeg_read_scanlines(di, rows, 1) != 1)
 			ERREXIT(di, JERR_INPUT_EMPTY);
 		if (y < j->dh)
-			for (size_t i = 0; i < j->n; i++)
-				resample_push(j->rs[i], j->row);
+			fastout_push(&j->fo, j->row);
 	}
 	jpeg_finish_decompress(di);
-}
-
-/*
- * Output I's pixels turned upright (vips_autorot()) and cut to the box
- * (vips_smartcrop() centre), into j->turned; sets the size.  Returns the
- * pixels to encode.
- */
-static const uint8_t *
-orient_crop(struct job *j, size_t i, int *cw, int *ch)
-{
-	const uint8_t *src = resample_result(j->rs[i]);
-	int sw, sh, rw, rh, x0 = 0, y0 = 0, b = j->bands, o = j->orientation;
-
-	resample_size(j->rs[i], &sw, &sh);
-	rw = o >= 5 ? sh : sw;
-	rh = o >= 5 ? sw : sh;
-	*cw = rw;
-	*ch = rh;
-	if (j->cfg->crop != THUMB_CROP_NONE) {
-		*cw = rw < j->outs[i].width ? rw : j->outs[i].width;
-		*ch = rh < j->outs[i].height ? rh : j->outs[i].height;
-		x0 = (rw - *cw) / 2;
-		y0 = (rh - *ch) / 2;
-	}
-	if (o == 1 && *cw == sw && *ch == sh)
-		return src;
-	free(j->turned);
-	j->turned = malloc((size_t)*cw * *ch * b);
-	if (j->turned == NULL)
-		return NULL;
-	for (int y = 0; y < *ch; y++)
-		for (int x = 0; x < *cw; x++) {
-			int X = x + x0, Y = y + y0, sx, sy;
-
-			switch (o) {
-			case 2: sx = sw - 1 - X; sy = Y; break;
-			case 3: sx = sw - 1 - X; sy = sh - 1 - Y; break;
-			case 4: sx = X; sy = sh - 1 - Y; break;
-			case 5: sx = Y; sy = X; break;
-			case 6: sx = Y; sy = sh - 1 - X; break;
-			case 7: sx = sw - 1 - Y; sy = sh - 1 - X; break;
-			case 8: sx = sw - 1 - Y; sy = X; break;
-			default: sx = X; sy = Y; break;
-			}
-			memcpy(j->turned + ((size_t)y * *cw + x) * b,
-			       src + ((size_t)sy * sw + sx) * b, b);
-		}
-	return j->turned;
-}
-
-/* Encodes output I as libvips' jpegsave would (Q, 4:2:0 below 90). */
-static void
-encode(struct job *j, size_t i)
-{
-	struct jpeg_compress_struct *ci = &j->ci;
-	const uint8_t *px;
-	int w, h, q = j->outs[i].quality > 0 ? j->outs[i].quality : 85;
-
-	if ((px = orient_crop(j, i, &w, &h)) == NULL)
-		ERREXIT(ci, JERR_OUT_OF_MEMORY);
-	j->enccap = (size_t)w * h * j->bands / 4 + 4096;
-	if ((j->enc = malloc(j->enccap)) == NULL)
-		ERREXIT(ci, JERR_OUT_OF_MEMORY);
-	ci->dest = &j->dest;
-	ci->image_width = (JDIMENSION)w;
-	ci->image_height = (JDIMENSION)h;
-	ci->input_components = j->bands;
-	ci->in_color_space = j->bands == 1 ? JCS_GRAYSCALE : JCS_RGB;
-	jpeg_set_defaults(ci);
-	jpeg_set_quality(ci, q, TRUE);
-	if (q >= 90 && j->bands == 3)
-		ci->comp_info[0].h_samp_factor = ci->comp_info[0].v_samp_factor = 1;
-	jpeg_start_compress(ci, TRUE);
-	while (ci->next_scanline < ci->image_height) {
-		JSAMPROW rows[1] = {
-			(JSAMPROW)(px + (size_t)ci->next_scanline * w * j->bands)
-		};
-
-		jpeg_write_scanlines(ci, rows, 1);
-	}
-	jpeg_finish_compress(ci);
-	j->bufs[i] = j->enc;
-	j->lens[i] = j->enccap - j->dest.free_in_buffer;
-	j->enc = NULL;
 }
 
 /* Everything that can longjmp, behind one setjmp.  Returns 0 or -1. */
@@ -563,30 +380,10 @@ run(struct job *j)
 	jpeg_create_decompress(&j->di);
 	j->have_di = 1;
 	if (open_source(j, &k) != 0 || reduce_scans(j, k) != 0 ||
-	    make_resamplers(j) != 0)
+	    fastout_start(&j->fo, j->dw, j->dh, j->bands) != 0)
 		return -1;
 	decode(j);
-	j->ci.client_data = j;
-	jpeg_create_compress(&j->ci);
-	j->have_ci = 1;
-	for (size_t i = 0; i < j->n; i++)
-		encode(j, i);
 	return 0;
-}
-
-static int
-handles(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
-	const struct thumb_output *outs, size_t n)
-{
-	if (rule == THUMB_JPEG_FAST_OFF || cfg->keep_metadata ||
-	    cfg->crop == THUMB_CROP_ATTENTION || n == 0 ||
-	    n > SETTINGS_MAX_SIZES)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (outs[i].format != THUMB_FORMAT_JPEG &&
-		    outs[i].format != THUMB_FORMAT_AUTO)
-			return 0;
-	return 1;
 }
 
 enum jpegfast_status
@@ -599,48 +396,30 @@ jpegfast_make(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
 	uint8_t head[3];
 	int rc = -1;
 
-	if (!handles(rule, cfg, outs, n) || size < sizeof(head) ||
+	if (rule == THUMB_JPEG_FAST_OFF || !fastout_handles(cfg, outs, n) ||
+	    size < sizeof(head) ||
 	    pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, magic, sizeof(magic)) != 0)
 		return JPEGFAST_FALLBACK;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return JPEGFAST_FALLBACK;
 	j->rule = rule;
-	j->cfg = cfg;
-	j->outs = outs;
-	j->n = n;
-	j->bufs = bufs;
-	j->lens = lens;
+	fastout_init(&j->fo, cfg, outs, n);
 	j->fd = fd;
 	j->filelen = size;
 	j->di.err = jpeg_std_error(&j->jerr);
-	j->ci.err = &j->jerr;
 	j->jerr.error_exit = error_exit_cb;
 	j->jerr.emit_message = emit_message_cb;
-	j->dest.init_destination = dest_init_cb;
-	j->dest.empty_output_buffer = dest_grow_cb;
-	j->dest.term_destination = dest_term_cb;
 	j->src.init_source = src_init_cb;
 	j->src.fill_input_buffer = src_fill_cb;
 	j->src.skip_input_data = src_skip_cb;
 	j->src.resync_to_restart = jpeg_resync_to_restart;
 	j->src.term_source = src_term_cb;
-	if ((j->chunk = malloc(CHUNK)) != NULL)
-		rc = run(j);
-	if (rc != 0)
-		for (size_t i = 0; i < n; i++) {
-			free(bufs[i]);
-			bufs[i] = NULL;
-			lens[i] = 0;
-		}
-	if (j->have_ci)
-		jpeg_destroy_compress(&j->ci);
+	if ((j->chunk = malloc(CHUNK)) != NULL && run(j) == 0)
+		rc = fastout_finish(&j->fo, bufs, lens);
 	if (j->have_di)
 		jpeg_destroy_decompress(&j->di);
-	for (size_t i = 0; i < n; i++)
-		resample_free(j->rs[i]);
-	free(j->enc);
-	free(j->turned);
+	fastout_free(&j->fo);
 	free(j->row);
 	free(j->reduced);
 	free(j->file);

@@ -43,6 +43,7 @@ struct axis {
 
 struct resample {
 	struct axis h, v;
+	double hfactor;		/* what axis_plan() took for h */
 	int bands;
 	size_t in_row;		/* in.w * bands */
 	size_t stride;		/* in_row rounded up to LANES */
@@ -138,10 +139,11 @@ fix6(const double *c, int16_t *w, int n)
 
 /*
  * Plans one axis of IN pixels reduced by FACTOR (>= 1, as vips_reduceh()
- * and vips_reducev() receive it).  Returns 0 or -1.
+ * and vips_reducev() receive it), the horizontal one for regions TILE
+ * outputs wide (0: whole rows).  Returns 0 or -1.
  */
 static int
-axis_plan(struct axis *a, int in, double factor, int vertical)
+axis_plan(struct axis *a, int in, double factor, int vertical, int tile)
 {
 	double extra, offset, pos, c[MAX_TAPS];
 	int pad;
@@ -172,6 +174,8 @@ axis_plan(struct axis *a, int in, double factor, int vertical)
 	a->taps = 2 * (int)rint(3 * factor) + 1;
 	if (a->taps > MAX_TAPS)
 		return -1;
+	free(a->first);
+	free(a->w);
 	a->first = malloc(a->out * sizeof(*a->first));
 	a->w = malloc((size_t)a->out * a->taps * sizeof(*a->w));
 	if (a->first == NULL || a->w == NULL)
@@ -179,17 +183,18 @@ axis_plan(struct axis *a, int in, double factor, int vertical)
 	offset = (1 + extra) / 2.0 - 1;
 	pad = (a->taps + 1) / 2 - 1;
 	/*
-	 * reduceh steps along a row by adding the factor, so its rounding
-	 * error accumulates; reducev starts each region afresh, and under
-	 * vips_resize() regions are mostly one row.  (Where libvips' regions
-	 * differ, a tap position can land in the next 1/64 step: a level's
-	 * difference here and there, never more.)
+	 * reduceh steps along a region's row by adding the factor from the
+	 * region's left edge, so its rounding error accumulates from there;
+	 * reducev starts each region afresh, and under vips_resize() regions
+	 * are mostly one row.  (Where libvips' regions differ, a tap position
+	 * can land in the next 1/64 step: a level's difference here and
+	 * there, never more.)
 	 */
 	pos = 0.5 * factor - 0.5 - offset;
 	for (int o = 0; o < a->out; o++, pos += factor) {
 		int sub, t;
 
-		if (vertical)
+		if (vertical || (tile > 0 && o % tile == 0))
 			pos = (o + 0.5) * factor - 0.5 - offset;
 		sub = (int)(pos * POS_SCALE * 2) & (POS_SCALE * 2 - 1);
 		t = (sub + 1) >> 1;
@@ -245,8 +250,9 @@ resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
 	r->bands = bands;
 	r->in_row = (size_t)in_w * bands;
 	r->stride = (r->in_row + LANES - 1) / LANES * LANES;
-	if (axis_plan(&r->h, in_w, hscale < 1.0 ? 1.0 / hscale : 1.0, 0) != 0 ||
-	    axis_plan(&r->v, in_h, vscale < 1.0 ? 1.0 / vscale : 1.0, 1) != 0)
+	r->hfactor = hscale < 1.0 ? 1.0 / hscale : 1.0;
+	if (axis_plan(&r->h, in_w, r->hfactor, 0, 0) != 0 ||
+	    axis_plan(&r->v, in_h, vscale < 1.0 ? 1.0 / vscale : 1.0, 1, 0) != 0)
 		goto fail;
 	r->out_row = (size_t)r->h.out * bands;
 	r->sum = calloc(r->in_row, sizeof(*r->sum));
@@ -261,6 +267,14 @@ resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
 fail:
 	resample_free(r);
 	return NULL;
+}
+
+int
+resample_tiles(struct resample *r, int width)
+{
+	if (r->rows_in > 0 || width < 0)
+		return -1;
+	return axis_plan(&r->h, r->h.in, r->hfactor, 0, width);
 }
 
 void
@@ -413,6 +427,47 @@ mid_row_done(struct resample *r)
 		emit_row(r, r->rows_out++);
 }
 
+/*
+ * One row into the vertical box sums: most of a large image's time.
+ * Whole LANES-long blocks for the vectoriser, as in vmac(); the row
+ * itself is not padded, so the tail is plain.
+ */
+static void
+box_add(uint32_t *restrict sum, const uint8_t *restrict row, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		for (int k = 0; k < LANES; k++)
+			sum[i + k] += row[i + k];
+	for (; i < n; i++)
+		sum[i] += row[i];
+}
+
+/*
+ * Q = round(SUM / K) and SUM = 0, dividing by multiplying: with M =
+ * floor(2^32 / K) + 1, (x * M) >> 32 is x / K exactly while x * K < 2^32,
+ * and x < 256 K here, so for every K below 4096 (a 4096:1 box is a
+ * million-pixel-wide image made 256 wide); above that, plain division.
+ */
+static void
+box_mean(uint8_t *restrict q, uint32_t *restrict sum, int k, size_t n)
+{
+	uint64_t m = ((uint64_t)1 << 32) / (uint64_t)k + 1;
+	uint32_t half = (uint32_t)k / 2;
+
+	if (k < 4096)
+		for (size_t i = 0; i < n; i++) {
+			q[i] = (uint8_t)(((sum[i] + half) * m) >> 32);
+			sum[i] = 0;
+		}
+	else
+		for (size_t i = 0; i < n; i++) {
+			q[i] = (uint8_t)((sum[i] + half) / (uint32_t)k);
+			sum[i] = 0;
+		}
+}
+
 void
 resample_push(struct resample *r, const uint8_t *row)
 {
@@ -427,23 +482,14 @@ resample_push(struct resample *r, const uint8_t *row)
 		mid_row_done(r);
 		return;
 	}
-	for (size_t i = 0; i < r->in_row; i++)
-		r->sum[i] += row[i];
+	box_add(r->sum, row, r->in_row);
 	/* the last group repeats the last row, as libvips' extend copy */
 	if (r->rows_in == a->in)
 		for (int g = in_group + 1; g < k; g++)
-			for (size_t i = 0; i < r->in_row; i++)
-				r->sum[i] += row[i];
+			box_add(r->sum, row, r->in_row);
 	else if (in_group != k - 1)
 		return;
-	{
-		uint8_t *q = ring_row(r, r->rows_mid);
-
-		for (size_t i = 0; i < r->in_row; i++) {
-			q[i] = (uint8_t)((r->sum[i] + k / 2) / k);
-			r->sum[i] = 0;
-		}
-	}
+	box_mean(ring_row(r, r->rows_mid), r->sum, k, r->in_row);
 	mid_row_done(r);
 }
 

@@ -25,6 +25,14 @@ struct resample;
 struct resample *resample_new(int in_w, int in_h, double hshrink,
 			      double vshrink, int bands);
 
+/*
+ * Before the first row: libvips will compute the result in tiles WIDTH
+ * columns wide (0: whole rows, as resample_new() plans).  Its reduceh
+ * steps along from each tile's left edge, and its rounding follows.
+ * Returns 0 or -1.
+ */
+int resample_tiles(struct resample *r, int width);
+
 /* The size of the result, decided by resample_new(). */
 void resample_size(const struct resample *r, int *out_w, int *out_h);
 

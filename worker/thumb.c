@@ -34,6 +34,7 @@
 
 #include "lib/fsutil.h"
 #include "worker/jpegfast.h"
+#include "worker/tifffast.h"
 #include "pool/tempname.h"
 #include "worker/thumb.h"
 
@@ -389,6 +390,33 @@ out:
 	return rc;
 }
 
+/*
+ * Whether a fast path made the thumbnails into BUFS / LENS; says which,
+ * or why not, in RES->engine.
+ */
+static bool
+fast_paths(const struct thumb_config *cfg, int fd, size_t size,
+	   const struct thumb_output *outs, size_t n, void **bufs,
+	   size_t *lens, struct thumb_result *res)
+{
+	const char *why = NULL;
+
+	snprintf(res->engine, sizeof(res->engine), "jpeg-fast");
+	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, size, outs, n, bufs,
+			  lens) == JPEGFAST_OK)
+		return true;
+	snprintf(res->engine, sizeof(res->engine), "tiff-fast");
+	if (cfg->tiff_fast && tifffast_make(cfg, fd, size, outs, n, bufs, lens,
+					    &why) == TIFFFAST_OK)
+		return true;
+	if (why != NULL)
+		snprintf(res->engine, sizeof(res->engine), "libvips (tiff: %s)",
+			 why);
+	else
+		snprintf(res->engine, sizeof(res->engine), "libvips");
+	return false;
+}
+
 static bool
 same_file_state(const struct stat *a, const struct stat *b)
 {
@@ -448,8 +476,8 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	}
 	if (check_header(cfg, source, res, &w, &h) != 0)
 		goto out;
-	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, (size_t)before.st_size,
-			  outs, n, bufs, lens) != JPEGFAST_OK &&
+	if (!fast_paths(cfg, fd, (size_t)before.st_size, outs, n, bufs, lens,
+			res) &&
 	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {

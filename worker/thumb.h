@@ -23,6 +23,7 @@
 struct thumb_config {
 	enum thumb_crop crop;
 	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
+	bool tiff_fast;		/* try tifffast.h first (tests turn it off) */
 	bool keep_metadata;
 	bool untrusted_loaders;
 	bool follow_symlinks;
@@ -47,6 +48,7 @@ enum thumb_status {
 };
 
 #define THUMB_REASON_MAX 512
+#define THUMB_ENGINE_MAX 128
 
 struct thumb_result {
 	enum thumb_status status;
@@ -55,6 +57,12 @@ struct thumb_result {
 	int64_t mtime_sec;
 	long mtime_nsec;
 	char reason[THUMB_REASON_MAX];
+	/*
+	 * What made the thumbnails: "jpeg-fast", "tiff-fast", or "libvips",
+	 * with why a fast path declined in brackets when it says
+	 * ("libvips (tiff: ICC profile)"); for the debug log.
+	 */
+	char engine[THUMB_ENGINE_MAX];
 };
 
 /*

@@ -249,6 +249,8 @@ serve_job(const struct thumb_config *cfg, uint64_t id, const uint8_t *payload,
 	r.elapsed_us = now_us() - t0;
 	r.reason.data = (const uint8_t *)res.reason;
 	r.reason.len = res.status == THUMB_OK ? 0 : (uint32_t)strlen(res.reason);
+	r.engine.data = (const uint8_t *)res.engine;
+	r.engine.len = (uint32_t)strlen(res.engine);
 	if (proto_encode_result(out, id, &r) != 0)
 		die("cannot encode a result");
 	send_frame(out);
@@ -293,6 +295,7 @@ main(int argc, char **argv)
 	/* proto.c asserts that the wire values are the settings' values */
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
+	cfg.tiff_fast = true;
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;

@@ -286,6 +286,7 @@ main(int argc, char **argv)
 		.max_pixels = b.settings.limits.max_pixels,
 		.max_file_bytes = (uint64_t)b.settings.limits.max_file_mb << 20,
 		.vips_threads = b.settings.limits.vips_threads,
+		.tiff_fast = true,
 	};
 	if (thumb_init(argv[0], &b.tcfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench_loop: %s\n", err);

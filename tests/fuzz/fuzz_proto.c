@@ -59,6 +59,7 @@ check(uint16_t type, const uint8_t *p, size_t len)
 		if ((rc = proto_decode_result(p, len, &m.r)) != 0)
 			break;
 		inside(p, len, m.r.reason);
+		inside(p, len, m.r.engine);
 		enc = proto_encode_result(&b, 1, &m.r);
 		break;
 	default:

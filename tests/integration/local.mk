@@ -56,3 +56,9 @@ TESTS += %D%/jpeg_quality
 %C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c
 %C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
 %C%_jpeg_quality_LDADD = $(ENGINE_LIBS)
+
+check_PROGRAMS += %D%/tiff_identity
+TESTS += %D%/tiff_identity
+%C%_tiff_identity_SOURCES = %D%/tiff_identity.c
+%C%_tiff_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(TIFF_CFLAGS)
+%C%_tiff_identity_LDADD = $(ENGINE_LIBS)

@@ -77,6 +77,7 @@ sample_result(void)
 		.src_height = 3000,
 		.elapsed_us = 123456,
 		.reason = bytes("cannot decode"),
+		.engine = bytes("libvips (tiff: ICC profile)"),
 	};
 
 	return r;
@@ -172,6 +173,7 @@ START_TEST(result_setup_hello_round_trip_back_to_back)
 	ck_assert_uint_eq(r2.src_height, 3000);
 	ck_assert_uint_eq(r2.elapsed_us, 123456);
 	assert_same_bytes(r2.reason, r.reason);
+	assert_same_bytes(r2.engine, r.engine);
 	off += PROTO_HDR_LEN + h.len;
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
@@ -193,12 +195,12 @@ END_TEST
 /*
  * The exact bytes of one frame of each type.  These pin the layout and
  * the wire values: a change here is a protocol change, so bump
- * PROTO_VERSION (the 0x03 below) together with these bytes.
+ * PROTO_VERSION (the 0x04 below) together with these bytes.
  */
 START_TEST(frames_have_their_documented_bytes)
 {
 	static const uint8_t setup[] = {
-		0x01, 0x01, 0x03, 0x00, 0x31, 0x00, 0x00, 0x00, /* SETUP v3 */
+		0x01, 0x01, 0x04, 0x00, 0x31, 0x00, 0x00, 0x00, /* SETUP v4 */
 		0, 0, 0, 0, 0, 0, 0, 0,				/* id 0 */
 		0x01, 0x00, 0x01, 0x00, 0x02,	/* centre, untrusted, off */
 		0x04, 0x00, 0x00, 0x00,		/* vips_threads */
@@ -211,7 +213,7 @@ START_TEST(frames_have_their_documented_bytes)
 		0x00, 0x00, 0x00, 0x00,			/* nwrite */
 	};
 	static const uint8_t job[] = {
-		0x02, 0x01, 0x03, 0x00, 0x1a, 0x00, 0x00, 0x00, /* JOB v3 */
+		0x02, 0x01, 0x04, 0x00, 0x1a, 0x00, 0x00, 0x00, /* JOB v4 */
 		0x07, 0, 0, 0, 0, 0, 0, 0,			/* id 7 */
 		0x02, 0x00, 0x00, 0x00, '/', 's',	/* src */
 		0x01, 0x00, 0x00, 0x00,			/* noutputs */
@@ -220,15 +222,16 @@ START_TEST(frames_have_their_documented_bytes)
 		0x02, 0x00, 0x00, 0x00, '/', 'd',	/* path */
 	};
 	static const uint8_t result[] = {
-		0x02, 0x02, 0x03, 0x00, 0x19, 0x00, 0x00, 0x00, /* RESULT v3 */
+		0x02, 0x02, 0x04, 0x00, 0x1e, 0x00, 0x00, 0x00, /* RESULT v4 */
 		0x07, 0, 0, 0, 0, 0, 0, 0,
 		0x02, 0x00, 0x00, 0x00,			/* status: dest */
 		0x80, 0x02, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00,	/* 640x480 */
 		0xe8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 1000 us */
 		0x01, 0x00, 0x00, 0x00, 'x',		/* reason */
+		0x01, 0x00, 0x00, 0x00, 'e',		/* engine */
 	};
 	static const uint8_t hello[] = {
-		0x01, 0x02, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, /* HELLO v3 */
+		0x01, 0x02, 0x04, 0x00, 0x04, 0x00, 0x00, 0x00, /* HELLO v4 */
 		0, 0, 0, 0, 0, 0, 0, 0,
 		0x34, 0x12, 0x00, 0x00,			/* pid */
 	};
@@ -246,11 +249,12 @@ START_TEST(frames_have_their_documented_bytes)
 	struct proto_result r = {
 		.status = PROTO_STATUS_DEST, .src_width = 640,
 		.src_height = 480, .elapsed_us = 1000, .reason = bytes("x"),
+		.engine = bytes("e"),
 	};
 	struct proto_hello hi = { 0x1234 };
 	struct proto_buf b = { 0 };
 
-	ck_assert_int_eq(PROTO_VERSION, 3);
+	ck_assert_int_eq(PROTO_VERSION, 4);
 	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
 	ck_assert_uint_eq(b.len, sizeof(setup));
 	ck_assert_mem_eq(b.data, setup, sizeof(setup));
@@ -410,7 +414,7 @@ START_TEST(statuses_outside_the_enum_are_refused)
 	struct proto_buf b = { 0 };
 	struct proto_result r = sample_result(), out;
 	const uint8_t *p = NULL;
-	uint8_t copy[64];
+	uint8_t copy[128];
 	size_t len = 0;
 
 	for (unsigned st = 0; st <= PROTO_STATUS_LAST; st++) {

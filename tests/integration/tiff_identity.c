@@ -1,0 +1,467 @@
+/*
+ * tiff_identity.c - the worker's TIFF fast path (worker/tifffast.c)
+ * against its plain libvips path.  Prints TAP.
+ *
+ * TIFFs are made with libvips from a photograph of mate-backgrounds (a
+ * dependency of the test suite): striped and tiled, uncompressed, LZW
+ * (with and without a predictor), deflate and PackBits, grey, turned by
+ * an orientation tag, large enough for the box shrink and small enough
+ * to need none, down to 1x1.  Each is thumbnailed by thumb_make() with
+ * the fast path off, which is exactly the libvips path, and by
+ * tifffast_make(), for a plain and a centre-cropped box: the two JPEG
+ * files must be the same bytes.  Then what the path must leave to
+ * libvips (16-bit, alpha, an ICC profile, pages, CMYK, JPEG compression,
+ * PNG output, kept metadata) falls back with a reason, and a truncated
+ * file fails through thumb_make() exactly as libvips fails it.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vips/vips.h>
+
+#include "worker/thumb.h"
+#include "worker/tifffast.h"
+
+static int tap_n;
+static int tap_failed;
+static char tmpdir[] = "/tmp/thumper-ti.XXXXXX";
+
+static void
+tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	tap_failed += !ok;
+}
+
+static int
+remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (buf = malloc((size_t)st.st_size)) != NULL) {
+		if (read(fd, buf, (size_t)st.st_size) == st.st_size) {
+			*len = (size_t)st.st_size;
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+/*
+ * Runs the fast path on SRC.  Returns its status; BUF/LEN get the one
+ * thumbnail on success, WHY the reason on fallback.
+ */
+static enum tifffast_status
+fast(const struct thumb_config *cfg, const char *src,
+     const struct thumb_output *o, void **buf, size_t *len, const char **why)
+{
+	struct stat st;
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
+	enum tifffast_status s = TIFFFAST_FALLBACK;
+
+	*buf = NULL;
+	*len = 0;
+	*why = "cannot open";
+	if (fd < 0)
+		return s;
+	if (fstat(fd, &st) == 0)
+		s = tifffast_make(cfg, fd, (size_t)st.st_size, o, 1, buf, len,
+				  why);
+	close(fd);
+	return s;
+}
+
+/* One source, one box: the fast path's bytes are libvips' bytes. */
+static void
+same_bytes(const struct thumb_config *base, const char *name,
+	   const char *src, int box, enum thumb_crop crop)
+{
+	struct thumb_config cfg = *base;
+	char path[PATH_MAX];
+	struct thumb_output o = { box, box, THUMB_FORMAT_JPEG, 85, path };
+	struct thumb_result res;
+	uint8_t *want;
+	void *got;
+	size_t wantlen, gotlen;
+	const char *why;
+	enum tifffast_status s;
+
+	snprintf(path, sizeof(path), "%s/out.jpg", tmpdir);
+	cfg.crop = crop;
+	cfg.tiff_fast = false;
+	thumb_make(&cfg, src, &o, 1, &res);
+	want = slurp(path, &wantlen);
+	s = fast(&cfg, src, &o, &got, &gotlen, &why);
+	tap(res.status == THUMB_OK && s == TIFFFAST_OK && want != NULL &&
+	    gotlen == wantlen && memcmp(got, want, wantlen) == 0,
+	    "%s, %dx%d%s: same bytes as libvips (%zu and %zu bytes%s%s)", name,
+	    box, box, crop == THUMB_CROP_CENTRE ? " centre crop" : "",
+	    wantlen, gotlen, s == TIFFFAST_OK ? "" : ", fell back: ",
+	    s == TIFFFAST_OK ? "" : why);
+	free(got);
+	free(want);
+	unlink(path);
+}
+
+/* Saves IMG as NAME.tif in tmpdir with tiffsave's options.  0 or -1. */
+static int
+save(VipsImage *img, char *path, size_t pathsz, const char *name,
+     const char *opts)
+{
+	char spec[PATH_MAX + 128];
+
+	snprintf(path, pathsz, "%s/%s.tif", tmpdir, name);
+	snprintf(spec, sizeof(spec), "%s[%s]", path, opts);
+	if (vips_image_write_to_file(img, spec, NULL) != 0) {
+		printf("# cannot save %s: %s", spec, vips_error_buffer());
+		vips_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+struct variant {
+	const char *name;
+	const char *opts;	/* tiffsave options */
+	int width;		/* resized to this width, 0: as it is */
+	int grey;
+	int orientation;	/* 0: none set */
+	int height;		/* cut to this height, 0: as resized */
+};
+
+static const struct variant same[] = {
+	{ "striped none", "compression=none", 3001, 0, 0, 0 },
+	{ "striped LZW", "compression=lzw", 2999, 0, 0, 0 },
+	{ "striped LZW predictor", "compression=lzw,predictor=horizontal",
+	  1800, 0, 0, 0 },
+	{ "striped deflate", "compression=deflate", 1203, 0, 0, 0 },
+	{ "striped PackBits", "compression=packbits", 640, 0, 0, 0 },
+	{ "tiled 64 deflate", "tile,tile-width=64,tile-height=64,"
+	  "compression=deflate", 2001, 0, 0, 0 },
+	{ "tiled 256 none", "tile,tile-width=256,tile-height=256", 1025,
+	  0, 0, 0 },
+	{ "grey striped", "compression=lzw", 1500, 1, 0, 0 },
+	{ "grey tiled", "tile,compression=deflate", 777, 1, 0, 0 },
+	{ "orientation 3", "compression=none", 1600, 0, 3, 0 },
+	{ "orientation 6", "compression=none", 1600, 0, 6, 0 },
+	{ "orientation 8", "tile,compression=lzw", 1400, 0, 8, 0 },
+	{ "panorama", "compression=none", 6000, 0, 0, 1400 },
+	{ "panorama orientation 6", "compression=lzw", 6000, 0, 6, 1400 },
+	{ "panorama orientation 2", "tile,compression=deflate", 5000, 0, 2,
+	  1100 },
+	{ "smaller than the box", "compression=none", 150, 0, 0, 0 },
+	{ "7 pixels wide", "compression=lzw", 7, 0, 0, 0 },
+	{ "1x1", "compression=none", 1, 0, 0, 1 },
+};
+
+/* PHOTO as variant V, into PATH.  Returns 0 or -1. */
+static int
+make_variant(VipsImage *photo, const struct variant *v, char *path,
+	     size_t pathsz)
+{
+	VipsImage *a = NULL, *b = NULL;
+	int rc = -1;
+
+	if (v->width > 0) {
+		double s = (double)v->width / photo->Xsize;
+
+		if (vips_resize(photo, &a, s, NULL) != 0)
+			goto out;
+	} else if (vips_copy(photo, &a, NULL) != 0) {
+		goto out;
+	}
+	if (v->height > 0 && v->height < a->Ysize &&
+	    vips_crop(a, &b, 0, 0, a->Xsize, v->height, NULL) == 0) {
+		g_object_unref(a);
+		a = b;
+		b = NULL;
+	}
+	if (v->grey) {
+		if (vips_colourspace(a, &b, VIPS_INTERPRETATION_B_W, NULL) != 0)
+			goto out;
+	} else if (vips_copy(a, &b, NULL) != 0) {
+		goto out;
+	}
+	vips_image_remove(b, VIPS_META_ICC_NAME);
+	vips_image_remove(b, VIPS_META_EXIF_NAME);
+	if (v->orientation > 0)
+		vips_image_set_int(b, VIPS_META_ORIENTATION, v->orientation);
+	rc = save(b, path, pathsz, v->name, v->opts);
+out:
+	if (a != NULL)
+		g_object_unref(a);
+	if (b != NULL)
+		g_object_unref(b);
+	return rc;
+}
+
+static void
+identity(const struct thumb_config *cfg, VipsImage *photo)
+{
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		char path[PATH_MAX];
+
+		if (make_variant(photo, &same[i], path, sizeof(path)) != 0) {
+			tap(0, "%s: made", same[i].name);
+			continue;
+		}
+		same_bytes(cfg, same[i].name, path, 200, THUMB_CROP_NONE);
+		same_bytes(cfg, same[i].name, path, 128, THUMB_CROP_CENTRE);
+		same_bytes(cfg, same[i].name, path, 400, THUMB_CROP_NONE);
+		same_bytes(cfg, same[i].name, path, 300, THUMB_CROP_CENTRE);
+		unlink(path);
+	}
+}
+
+/* thumb_make() on SRC with the fast path on or off: status, reason, bytes. */
+struct made {
+	enum thumb_status status;
+	char reason[THUMB_REASON_MAX];
+	uint8_t *bytes;
+	size_t len;
+};
+
+static void
+make(const struct thumb_config *base, bool tiff_fast, const char *src,
+     const struct thumb_output *o, struct made *m)
+{
+	struct thumb_config cfg = *base;
+	struct thumb_result res;
+
+	cfg.tiff_fast = tiff_fast;
+	thumb_make(&cfg, src, o, 1, &res);
+	m->status = res.status;
+	snprintf(m->reason, sizeof(m->reason), "%s", res.reason);
+	m->bytes = slurp(o->path, &m->len);
+	unlink(o->path);
+}
+
+/* SRC must fall back, and thumb_make() must not notice the attempt. */
+static void
+falls_back(const struct thumb_config *cfg, const char *name, const char *src,
+	   enum thumb_format fmt)
+{
+	char path[PATH_MAX];
+	struct thumb_output o = { 200, 200, fmt, 85, path };
+	struct made on, off;
+	void *buf;
+	size_t len;
+	const char *why;
+	enum tifffast_status s;
+
+	snprintf(path, sizeof(path), "%s/out.img", tmpdir);
+	s = fast(cfg, src, &o, &buf, &len, &why);
+	tap(s == TIFFFAST_FALLBACK && buf == NULL && why != NULL,
+	    "%s: falls back (%s)", name, why ? why : "no reason");
+	make(cfg, true, src, &o, &on);
+	make(cfg, false, src, &o, &off);
+	tap(on.status == off.status && strcmp(on.reason, off.reason) == 0 &&
+	    on.len == off.len &&
+	    (on.len == 0 || memcmp(on.bytes, off.bytes, on.len) == 0),
+	    "%s: thumb_make() gives what libvips gives (status %d%s%s)", name,
+	    (int)on.status, on.reason[0] ? ": " : "", on.reason);
+	free(on.bytes);
+	free(off.bytes);
+	free(buf);
+}
+
+/* IMG made from PHOTO by OP; NULL on failure (printed). */
+static VipsImage *
+derive(VipsImage *photo, const char *op)
+{
+	VipsImage *small = NULL, *out = NULL, *t = NULL;
+	VipsImage *pair[2];
+	int rc = -1;
+
+	if (vips_resize(photo, &small, 600.0 / photo->Xsize, NULL) != 0)
+		goto out;
+	vips_image_remove(small, VIPS_META_ICC_NAME);
+	if (strcmp(op, "16-bit") == 0)
+		rc = vips_cast(small, &t, VIPS_FORMAT_USHORT, NULL) ||
+		     vips_linear1(t, &out, 257.0, 0.0, "uchar", FALSE, NULL) ||
+		     vips_copy(out, &out, "interpretation",
+			       VIPS_INTERPRETATION_RGB16, NULL);
+	else if (strcmp(op, "alpha") == 0)
+		rc = vips_bandjoin_const1(small, &out, 255.0, NULL);
+	else if (strcmp(op, "cmyk") == 0)
+		rc = vips_bandjoin_const1(small, &t, 0.0, NULL) ||
+		     vips_copy(t, &out, "interpretation",
+			       VIPS_INTERPRETATION_CMYK, NULL);
+	else if (strcmp(op, "pages") == 0) {
+		pair[0] = pair[1] = small;
+		rc = vips_arrayjoin(pair, &out, 2, "across", 1, NULL);
+		if (rc == 0)
+			vips_image_set_int(out, VIPS_META_PAGE_HEIGHT,
+					   small->Ysize);
+	} else if (strcmp(op, "icc") == 0) {
+		VipsBlob *icc = NULL;
+
+		rc = vips_profile_load("srgb", &icc, NULL) ||
+		     vips_copy(small, &out, NULL);
+		if (rc == 0)
+			vips_image_set_blob_copy(out, VIPS_META_ICC_NAME,
+				VIPS_AREA(icc)->data, VIPS_AREA(icc)->length);
+		if (icc != NULL)
+			vips_area_unref(VIPS_AREA(icc));
+	} else {
+		rc = vips_copy(small, &out, NULL);
+	}
+out:
+	if (rc != 0) {
+		printf("# cannot make the %s image: %s", op,
+		       vips_error_buffer());
+		vips_error_clear();
+		if (out != NULL)
+			g_object_unref(out);
+		out = NULL;
+	}
+	if (t != NULL)
+		g_object_unref(t);
+	if (small != NULL)
+		g_object_unref(small);
+	return out;
+}
+
+static void
+fallbacks(const struct thumb_config *cfg, VipsImage *photo)
+{
+	static const struct {
+		const char *name, *op, *opts;
+		enum thumb_format fmt;
+	} cases[] = {
+		{ "16-bit", "16-bit", "compression=lzw", THUMB_FORMAT_JPEG },
+		{ "alpha", "alpha", "compression=none", THUMB_FORMAT_JPEG },
+		{ "ICC profile", "icc", "compression=none", THUMB_FORMAT_JPEG },
+		{ "two pages", "pages", "compression=none", THUMB_FORMAT_JPEG },
+		{ "CMYK", "cmyk", "compression=none", THUMB_FORMAT_JPEG },
+		{ "JPEG compression", "plain", "compression=jpeg",
+		  THUMB_FORMAT_JPEG },
+		{ "PNG output", "plain", "compression=none", THUMB_FORMAT_PNG },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VipsImage *img = derive(photo, cases[i].op);
+		char path[PATH_MAX];
+
+		if (img == NULL || save(img, path, sizeof(path), cases[i].name,
+					cases[i].opts) != 0) {
+			tap(0, "%s: made", cases[i].name);
+		} else {
+			falls_back(cfg, cases[i].name, path, cases[i].fmt);
+			unlink(path);
+		}
+		if (img != NULL)
+			g_object_unref(img);
+	}
+}
+
+/* Kept metadata and a truncated file: both left to libvips. */
+static void
+leftovers(const struct thumb_config *cfg, VipsImage *photo)
+{
+	struct thumb_config keep = *cfg;
+	VipsImage *img = derive(photo, "plain");
+	char path[PATH_MAX];
+	struct stat st;
+
+	keep.keep_metadata = true;
+	if (img == NULL || save(img, path, sizeof(path), "striped",
+				"compression=none") != 0) {
+		tap(0, "leftovers: made");
+	} else {
+		falls_back(&keep, "kept metadata", path, THUMB_FORMAT_JPEG);
+		if (stat(path, &st) == 0 && truncate(path, st.st_size / 2) == 0)
+			falls_back(cfg, "truncated", path, THUMB_FORMAT_JPEG);
+		else
+			tap(0, "truncated: made");
+		unlink(path);
+	}
+	if (img != NULL)
+		g_object_unref(img);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct thumb_config cfg = {
+		.crop = THUMB_CROP_NONE,
+		.jpeg_fast = THUMB_JPEG_FAST_OFF,
+		.max_pixels = 100000000,
+		.vips_threads = 1,
+	};
+	const char *pattern = "/usr/share/backgrounds/mate/*/*.jpg";
+	VipsImage *photo;
+	char err[256];
+	glob_t g;
+
+	(void)argc;
+	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0) {
+		printf("1..0 # SKIP %s\n", err);
+		return 0;
+	}
+	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+		printf("1..0 # SKIP no photographs at %s (apt-get install "
+		       "mate-backgrounds)\n", pattern);
+		return 0;
+	}
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+		globfree(&g);
+		return 0;
+	}
+	photo = vips_image_new_from_file(g.gl_pathv[0], "access",
+					 VIPS_ACCESS_RANDOM, NULL);
+	printf("# photograph: %s\n", g.gl_pathv[0]);
+	globfree(&g);
+	if (photo == NULL) {
+		tap(0, "photograph loads");
+	} else {
+		identity(&cfg, photo);
+		fallbacks(&cfg, photo);
+		leftovers(&cfg, photo);
+		g_object_unref(photo);
+	}
+	nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
+	thumb_shutdown();
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}

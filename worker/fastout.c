@@ -1,0 +1,290 @@
+/*
+ * fastout.c - from decoded rows to JPEG thumbnails (see fastout.h).
+ *
+ * libjpeg reports errors by calling error_exit, which must not return:
+ * it longjmps back to the one setjmp in fastout_finish(), and everything
+ * the encoder holds lives in struct enc so that one place frees it.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "worker/fastout.h"
+
+struct enc {
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr jerr;
+	struct jpeg_destination_mgr dest;
+	jmp_buf jb;
+	uint8_t *buf;		/* the encoder's growing buffer */
+	size_t cap;
+	uint8_t *turned;	/* one output rotated and cropped */
+};
+
+static void
+error_exit_cb(j_common_ptr c)
+{
+	struct enc *e = c->client_data;
+
+	longjmp(e->jb, 1);
+}
+
+/*
+ * The destination: one buffer grown with realloc() and owned by struct
+ * enc, so that an error at any point leaks nothing.
+ */
+static void
+dest_init_cb(j_compress_ptr c)
+{
+	struct enc *e = c->client_data;
+
+	e->dest.next_output_byte = e->buf;
+	e->dest.free_in_buffer = e->cap;
+}
+
+static boolean
+dest_grow_cb(j_compress_ptr c)
+{
+	struct enc *e = c->client_data;
+	size_t cap = e->cap * 2;
+	uint8_t *p = realloc(e->buf, cap);
+
+	if (p == NULL)
+		ERREXIT(c, JERR_OUT_OF_MEMORY);
+	e->buf = p;
+	e->dest.next_output_byte = p + e->cap;
+	e->dest.free_in_buffer = cap - e->cap;
+	e->cap = cap;
+	return TRUE;
+}
+
+static void
+dest_term_cb(j_compress_ptr c)
+{
+	(void)c;
+}
+
+bool
+fastout_handles(const struct thumb_config *cfg,
+		const struct thumb_output *outs, size_t n)
+{
+	if (cfg->keep_metadata || cfg->crop == THUMB_CROP_ATTENTION ||
+	    n == 0 || n > SETTINGS_MAX_SIZES)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (outs[i].format != THUMB_FORMAT_JPEG &&
+		    outs[i].format != THUMB_FORMAT_AUTO)
+			return false;
+	return true;
+}
+
+void
+fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
+	       double *hs, double *vs)
+{
+	double x = (double)w / tw, y = (double)h / th;
+	int horizontal = crop != THUMB_CROP_NONE ? x < y : !(x < y);
+
+	if (horizontal)
+		y = x;
+	else
+		x = y;
+	x = x < 1.0 ? 1.0 : x;
+	y = y < 1.0 ? 1.0 : y;
+	*hs = x < w ? x : w;
+	*vs = y < h ? y : h;
+}
+
+void
+fastout_target(const struct fastout *fo, size_t i, int *tw, int *th)
+{
+	int swap = fo->orientation >= 5;
+
+	*tw = swap ? fo->outs[i].height : fo->outs[i].width;
+	*th = swap ? fo->outs[i].width : fo->outs[i].height;
+}
+
+void
+fastout_init(struct fastout *fo, const struct thumb_config *cfg,
+	     const struct thumb_output *outs, size_t n)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->cfg = cfg;
+	fo->outs = outs;
+	fo->n = n;
+	fo->orientation = 1;
+}
+
+/*
+ * The width of the regions libvips' reduceh computes, which its rounding
+ * follows (see resample_tiles()): vips_thumbnail() copies the reduced
+ * image to memory before it rotates or crops (vips_image_copy_memory(),
+ * in tiles of the default tile width); otherwise the encoder pulls whole
+ * rows.
+ */
+static int
+region_width(const struct fastout *fo)
+{
+	return fo->cfg->crop != THUMB_CROP_NONE || fo->orientation != 1 ? 128 : 0;
+}
+
+int
+fastout_start(struct fastout *fo, int w, int h, int bands)
+{
+	fo->bands = bands;
+	for (size_t i = 0; i < fo->n; i++) {
+		double hs, vs;
+		int tw, th;
+
+		fastout_target(fo, i, &tw, &th);
+		fastout_shrink(w, h, tw, th, fo->cfg->crop, &hs, &vs);
+		fo->rs[i] = resample_new(w, h, hs, vs, bands);
+		if (fo->rs[i] == NULL ||
+		    resample_tiles(fo->rs[i], region_width(fo)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+fastout_push(struct fastout *fo, const uint8_t *row)
+{
+	for (size_t i = 0; i < fo->n; i++)
+		resample_push(fo->rs[i], row);
+}
+
+/*
+ * Output I's pixels turned upright (vips_autorot()) and cut to the box
+ * (vips_smartcrop() centre), into e->turned; sets the size.  Returns the
+ * pixels to encode, or NULL when out of memory.
+ */
+static const uint8_t *
+orient_crop(const struct fastout *fo, struct enc *e, size_t i, int *cw,
+	    int *ch)
+{
+	const uint8_t *src = resample_result(fo->rs[i]);
+	int sw, sh, rw, rh, x0 = 0, y0 = 0, b = fo->bands, o = fo->orientation;
+
+	resample_size(fo->rs[i], &sw, &sh);
+	rw = o >= 5 ? sh : sw;
+	rh = o >= 5 ? sw : sh;
+	*cw = rw;
+	*ch = rh;
+	if (fo->cfg->crop != THUMB_CROP_NONE) {
+		*cw = rw < fo->outs[i].width ? rw : fo->outs[i].width;
+		*ch = rh < fo->outs[i].height ? rh : fo->outs[i].height;
+		x0 = (rw - *cw) / 2;
+		y0 = (rh - *ch) / 2;
+	}
+	if (o == 1 && *cw == sw && *ch == sh)
+		return src;
+	free(e->turned);
+	e->turned = malloc((size_t)*cw * *ch * b);
+	if (e->turned == NULL)
+		return NULL;
+	for (int y = 0; y < *ch; y++)
+		for (int x = 0; x < *cw; x++) {
+			int X = x + x0, Y = y + y0, sx, sy;
+
+			switch (o) {
+			case 2: sx = sw - 1 - X; sy = Y; break;
+			case 3: sx = sw - 1 - X; sy = sh - 1 - Y; break;
+			case 4: sx = X; sy = sh - 1 - Y; break;
+			case 5: sx = Y; sy = X; break;
+			case 6: sx = Y; sy = sh - 1 - X; break;
+			case 7: sx = sw - 1 - Y; sy = sh - 1 - X; break;
+			case 8: sx = sw - 1 - Y; sy = X; break;
+			default: sx = X; sy = Y; break;
+			}
+			memcpy(e->turned + ((size_t)y * *cw + x) * b,
+			       src + ((size_t)sy * sw + sx) * b, b);
+		}
+	return e->turned;
+}
+
+/* Encodes output I as libvips' jpegsave would (Q, 4:2:0 below 90). */
+static void
+encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
+       size_t *len)
+{
+	struct jpeg_compress_struct *ci = &e->ci;
+	const uint8_t *px;
+	int w, h, b = fo->bands;
+	int q = fo->outs[i].quality > 0 ? fo->outs[i].quality : 85;
+
+	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
+		ERREXIT(ci, JERR_OUT_OF_MEMORY);
+	e->cap = (size_t)w * h * b / 4 + 4096;
+	if ((e->buf = malloc(e->cap)) == NULL)
+		ERREXIT(ci, JERR_OUT_OF_MEMORY);
+	ci->image_width = (JDIMENSION)w;
+	ci->image_height = (JDIMENSION)h;
+	ci->input_components = b;
+	ci->in_color_space = b == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	jpeg_set_defaults(ci);
+	jpeg_set_quality(ci, q, TRUE);
+	ci->write_JFIF_header = FALSE;	/* jpegsave with strip writes none */
+	if (q >= 90 && b == 3)
+		ci->comp_info[0].h_samp_factor = ci->comp_info[0].v_samp_factor = 1;
+	jpeg_start_compress(ci, TRUE);
+	while (ci->next_scanline < ci->image_height) {
+		JSAMPROW rows[1] = {
+			(JSAMPROW)(px + (size_t)ci->next_scanline * w * b)
+		};
+
+		jpeg_write_scanlines(ci, rows, 1);
+	}
+	jpeg_finish_compress(ci);
+	*buf = e->buf;
+	*len = e->cap - e->dest.free_in_buffer;
+	e->buf = NULL;
+}
+
+int
+fastout_finish(struct fastout *fo, void **bufs, size_t *lens)
+{
+	struct enc *e = calloc(1, sizeof(*e));
+	volatile int rc = -1;
+
+	if (e == NULL)
+		return -1;
+	e->ci.err = jpeg_std_error(&e->jerr);
+	e->jerr.error_exit = error_exit_cb;
+	e->ci.client_data = e;
+	e->dest.init_destination = dest_init_cb;
+	e->dest.empty_output_buffer = dest_grow_cb;
+	e->dest.term_destination = dest_term_cb;
+	if (setjmp(e->jb) == 0) {
+		jpeg_create_compress(&e->ci);
+		e->ci.dest = &e->dest;
+		for (size_t i = 0; i < fo->n; i++)
+			encode(fo, e, i, &bufs[i], &lens[i]);
+		rc = 0;
+	}
+	if (rc != 0)
+		for (size_t i = 0; i < fo->n; i++) {
+			free(bufs[i]);
+			bufs[i] = NULL;
+			lens[i] = 0;
+		}
+	jpeg_destroy_compress(&e->ci);
+	free(e->buf);
+	free(e->turned);
+	free(e);
+	return rc;
+}
+
+void
+fastout_free(struct fastout *fo)
+{
+	for (size_t i = 0; i < fo->n; i++) {
+		resample_free(fo->rs[i]);
+		fo->rs[i] = NULL;
+	}
+}

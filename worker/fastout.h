@@ -1,0 +1,75 @@
+/*
+ * fastout.h - the back half every fast path shares: decoded 8-bit rows
+ * in, JPEG thumbnails out, as the libvips path would make them.
+ *
+ * A fast path (jpegfast.c, tifffast.c) decodes its format itself and
+ * feeds the rows here: vips_thumbnail()'s shrink arithmetic, libvips'
+ * reduce (resample.h), its autorotation (vips_autorot()) and centre crop
+ * (vips_smartcrop()), and a libjpeg-turbo encode with jpegsave's settings
+ * (4:2:0 below Q 90, no metadata).  What that cannot match the fast path
+ * refuses before it starts: fastout_handles().
+ */
+#ifndef THUMPER_FASTOUT_H
+#define THUMPER_FASTOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/settings.h"
+#include "worker/resample.h"
+#include "worker/thumb.h"
+
+struct fastout {
+	const struct thumb_config *cfg;
+	const struct thumb_output *outs;
+	size_t n;
+	int orientation;	/* EXIF or TIFF orientation, 1..8 */
+	int bands;		/* 1 or 3 */
+	struct resample *rs[SETTINGS_MAX_SIZES];
+};
+
+/*
+ * Whether the outputs are what the fast paths make: JPEG only, metadata
+ * stripped, no attention crop, 1..SETTINGS_MAX_SIZES of them.
+ */
+bool fastout_handles(const struct thumb_config *cfg,
+		     const struct thumb_output *outs, size_t n);
+
+/*
+ * vips_thumbnail_calculate_shrink() with size "down": the factors that
+ * fit (or, cropping, fill) a TW x TH box with a W x H image.
+ */
+void fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
+		    double *hs, double *vs);
+
+/* Output I's box in the axes of the image as stored (before rotation). */
+void fastout_target(const struct fastout *fo, size_t i, int *tw, int *th);
+
+/*
+ * Sets FO up for OUTS[0..N), orientation 1; the caller sets orientation
+ * once it has read it, before fastout_target() or fastout_start().
+ */
+void fastout_init(struct fastout *fo, const struct thumb_config *cfg,
+		  const struct thumb_output *outs, size_t n);
+
+/*
+ * Makes one reducer per output for a W x H image of BANDS (1 or 3)
+ * channels.  Returns 0 or -1 (out of memory, a size it cannot use).
+ */
+int fastout_start(struct fastout *fo, int w, int h, int bands);
+
+/* Feeds the next of the H rows (W * BANDS bytes) to every output. */
+void fastout_push(struct fastout *fo, const uint8_t *row);
+
+/*
+ * Once every row was pushed: turns, crops and encodes each output into
+ * BUFS[i] / LENS[i] (malloc'd).  Returns 0, or -1 with nothing left
+ * allocated in BUFS.
+ */
+int fastout_finish(struct fastout *fo, void **bufs, size_t *lens);
+
+/* Frees the reducers; FO may be half set up. */
+void fastout_free(struct fastout *fo);
+
+#endif

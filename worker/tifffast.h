@@ -1,0 +1,42 @@
+/*
+ * tifffast.h - TIFF thumbnails without libvips' pipeline.
+ *
+ * Scans, archive masters and the original program's NASA set are large
+ * TIFFs with no reduced copy inside, so every pixel is decoded, and the
+ * libvips path spends much of its time moving them: copies from the page
+ * cache, region buffers, a demand-driven pipeline.  This path reads the
+ * file through one read-only mapping, hands each strip or row of tiles
+ * to fastout.h's reducers as it is decoded (uncompressed strips straight
+ * from the mapping, compressed ones through libtiff's codecs), so its
+ * memory is a strip plus the reducers' few rows, whatever the image size.
+ *
+ * It takes what libvips would turn into the same pixels with no work of
+ * its own: one image (no pages, no SubIFD pyramid), 8-bit unsigned RGB
+ * or grey, no alpha, chunky, no ICC profile, no JPEG compression, any
+ * orientation; everything else, and any libtiff error, is a FALLBACK.
+ */
+#ifndef THUMPER_TIFFFAST_H
+#define THUMPER_TIFFFAST_H
+
+#include <stddef.h>
+
+#include "worker/thumb.h"
+
+enum tifffast_status {
+	TIFFFAST_OK = 0,
+	TIFFFAST_FALLBACK,
+};
+
+/*
+ * Thumbnails the TIFF open on FD (SIZE bytes; the file offset is left
+ * alone) into OUTS[0..N) with CFG's crop.  On TIFFFAST_OK BUFS[i] holds
+ * LENS[i] bytes of each encoded thumbnail (malloc'd).  On
+ * TIFFFAST_FALLBACK nothing is allocated and *WHY says why in a few
+ * words (a static string).
+ */
+enum tifffast_status tifffast_make(const struct thumb_config *cfg, int fd,
+				   size_t size, const struct thumb_output *outs,
+				   size_t n, void **bufs, size_t *lens,
+				   const char **why);
+
+#endif
