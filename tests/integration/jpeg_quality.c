@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <math.h>
 #include <setjmp.h>
@@ -36,41 +35,15 @@
 #include <jpeglib.h>
 #include <vips/vips.h>
 
+#include "tests/integration/tap.h"
+#include "tests/unit/testutil.h"
 #include "worker/jpegfast.h"
 #include "worker/thumb.h"
 
 #define MAX_SAMPLES 2048
 #define PSNR_SAME 99.0		/* identical pixels */
 
-static int tap_n;
-static int tap_failed;
 static char tmpdir[] = "/tmp/thumper-jq.XXXXXX";
-
-static int
-remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path) == 0 ? 0 : -1;
-}
-
-static void
-tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	tap_failed += !ok;
-}
 
 struct pixels {
 	int w, h, bands;
@@ -597,10 +570,9 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < n + nv; i++)
 		free(photos[i]);
 	thumb_shutdown();
-	printf("1..%d\n", tap_n);
-	if (tap_failed == 0)
-		nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
+	if (tap_all_ok())
+		testutil_rmtree(tmpdir);
 	else
 		printf("# kept %s\n", tmpdir);
-	return 0;
+	return tap_done();
 }

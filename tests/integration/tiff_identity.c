@@ -18,10 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,38 +28,12 @@
 
 #include <vips/vips.h>
 
+#include "tests/integration/tap.h"
+#include "tests/unit/testutil.h"
 #include "worker/thumb.h"
 #include "worker/tifffast.h"
 
-static int tap_n;
-static int tap_failed;
 static char tmpdir[] = "/tmp/thumper-ti.XXXXXX";
-
-static void
-tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	tap_failed += !ok;
-}
-
-static int
-remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path) == 0 ? 0 : -1;
-}
 
 static uint8_t *
 slurp(const char *path, size_t *len)
@@ -460,8 +432,7 @@ main(int argc, char **argv)
 		leftovers(&cfg, photo);
 		g_object_unref(photo);
 	}
-	nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rmtree(tmpdir);
 	thumb_shutdown();
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	return tap_done();
 }
