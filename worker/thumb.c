@@ -1,7 +1,7 @@
 /*
  * thumb.c - the thumbnail engine of thumper-worker (see thumb.h).
  *
- * Two ideas to keep in mind when changing it:
+ * Four ideas to keep in mind when changing it:
  *  - Faults are sorted by where they come from.  Everything that reads
  *    the source (open, header, the lazy decode inside the encode to a
  *    memory buffer) is the source's fault; everything after the encoded
@@ -15,6 +15,11 @@
  *    the same open, limits and header checks; when it declines, libvips
  *    runs as if it had not been tried.  Both paths only fill bufs[]: the
  *    changed-while-read check, the writes and the mtimes are shared.
+ *  - Every thumbnail is sRGB and, unless keep_metadata, bare (design.md
+ *    §4).  The header's ICC profile is judged (icc.h) before the decode;
+ *    only a profile of another space makes libvips convert, after the
+ *    shrink, so untagged and sRGB sources cost nothing and come out
+ *    exactly as the fast path makes them.
  */
 #include <config.h>
 
@@ -33,6 +38,7 @@
 #include <vips/vips.h>
 
 #include "lib/fsutil.h"
+#include "worker/icc.h"
 #include "worker/jpegfast.h"
 #include "pool/tempname.h"
 #include "worker/thumb.h"
@@ -283,10 +289,39 @@ crop_of(enum thumb_crop crop)
 	return VIPS_INTERESTING_NONE;
 }
 
-/* Reads the header only: dimensions, limits, orientation. */
+/*
+ * The source's colour as its header has it: a copy of the embedded
+ * profile, if the pixels are of a kind icc_judge() knows (8- and 16-bit
+ * grey and RGB; libvips converts CMYK, Lab and the rest by itself), and
+ * whether they are grey.  A copy, because some loaders (heifload) keep
+ * the bytes in the header image's memory, gone once it is.
+ */
+struct colour {
+	void *icc;
+	size_t len;
+	bool grey;
+};
+
+static void
+colour_of(VipsImage *head, struct colour *c)
+{
+	VipsInterpretation t = vips_image_get_interpretation(head);
+	VipsBandFormat f = vips_image_get_format(head);
+	const void *data;
+
+	c->grey = t == VIPS_INTERPRETATION_B_W || t == VIPS_INTERPRETATION_GREY16;
+	if ((c->grey || t == VIPS_INTERPRETATION_sRGB ||
+	     t == VIPS_INTERPRETATION_RGB16) &&
+	    (f == VIPS_FORMAT_UCHAR || f == VIPS_FORMAT_USHORT) &&
+	    vips_image_get_typeof(head, VIPS_META_ICC_NAME) == VIPS_TYPE_BLOB &&
+	    vips_image_get_blob(head, VIPS_META_ICC_NAME, &data, &c->len) == 0)
+		c->icc = g_memdup2(data, c->len);
+}
+
+/* Reads the header only: dimensions, limits, orientation, profile. */
 static int
 check_header(const struct thumb_config *cfg, VipsSource *source,
-	     struct thumb_result *res, int *w, int *h)
+	     struct thumb_result *res, int *w, int *h, struct colour *c)
 {
 	VipsImage *head;
 
@@ -305,6 +340,7 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 		*w = res->src_height;
 		*h = res->src_width;
 	}
+	colour_of(head, c);
 	g_object_unref(head);
 	if (cfg->max_pixels > 0 &&
 	    (uint64_t)res->src_width * (uint64_t)res->src_height > cfg->max_pixels) {
@@ -318,38 +354,92 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 }
 
 /*
+ * The verdict on C's profile, judged only now that the libvips path runs
+ * (the fast path judges its own); an unusable one is noted in RES.
+ */
+static enum icc_verdict
+judge(const struct colour *c, struct thumb_result *res)
+{
+	enum icc_verdict v;
+	char why[64];
+
+	if (c->icc == NULL)
+		return ICC_AS_IS;
+	v = icc_judge(c->icc, c->len, c->grey, why, sizeof(why));
+	if (v == ICC_UNUSABLE)
+		snprintf(res->note, sizeof(res->note),
+			 "ICC profile unusable (%s), treated as sRGB", why);
+	return v;
+}
+
+/*
+ * vips_thumbnail_source() into a W x H box, in sRGB.  With
+ * export_profile, libvips 8.14's thumbnail converts from the embedded
+ * profile after the shrink, on the small image; without it, it leaves
+ * the pixels alone, which is what the other verdicts want.  Grey pixels
+ * come back from sRGB to grey; there is no grey export profile.  An
+ * unusable profile is dropped, so that kept metadata does not carry it
+ * (an untagged image is sRGB), and so is the RGB profile of converted
+ * grey pixels.  Returns a new reference, or NULL.
+ */
+static VipsImage *
+shrink(VipsSource *source, int w, int h, VipsInteresting crop,
+       enum icc_verdict v, bool grey)
+{
+	VipsImage *t, *out;
+
+	if (vips_thumbnail_source(source, &t, w, "height", h, "size",
+				  VIPS_SIZE_DOWN, "crop", crop,
+				  "export_profile",
+				  v == ICC_CONVERT ? "srgb" : NULL,
+				  "option_string", LOAD_OPTIONS, NULL) != 0)
+		return NULL;
+	if (v == ICC_AS_IS || (v == ICC_CONVERT && !grey))
+		return t;
+	if (v == ICC_CONVERT) {
+		if (vips_colourspace(t, &out, VIPS_INTERPRETATION_B_W, NULL) != 0)
+			out = NULL;
+		g_object_unref(t);
+		if ((t = out) == NULL)
+			return NULL;
+	}
+	if (vips_copy(t, &out, NULL) != 0)
+		out = NULL;
+	g_object_unref(t);
+	if (out != NULL)
+		vips_image_remove(out, VIPS_META_ICC_NAME);
+	return out;
+}
+
+/*
  * Decodes and encodes every output into bufs[i]/lens[i].  Returns 0 or -1
  * with RES set.
  */
 static int
 render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
-       const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
-       struct thumb_result *res)
+       const struct colour *c, const struct thumb_output *outs, size_t n,
+       void **bufs, size_t *lens, struct thumb_result *res)
 {
 	VipsImage *base = NULL, *mem = NULL;
 	VipsInteresting crop = crop_of(cfg->crop);
+	enum icc_verdict v = judge(c, res);
 	bool strip = !cfg->keep_metadata;
 	int rc = -1;
 
 	if (n == 1) {
-		if (vips_thumbnail_source(source, &base, outs[0].width, "height",
-					  outs[0].height, "size", VIPS_SIZE_DOWN,
-					  "crop", crop, "option_string",
-					  LOAD_OPTIONS, NULL) != 0) {
-			set_vips_reason(res, "cannot decode");
-			goto out;
-		}
+		base = shrink(source, outs[0].width, outs[0].height, crop, v,
+			      c->grey);
 	} else {
 		int bw, bh;
 
 		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
-		if (vips_thumbnail_source(source, &base, bw, "height", bh,
-					  "size", VIPS_SIZE_DOWN, "option_string",
-					  LOAD_OPTIONS, NULL) != 0 ||
-		    (mem = vips_image_copy_memory(base)) == NULL) {
-			set_vips_reason(res, "cannot decode");
-			goto out;
-		}
+		base = shrink(source, bw, bh, VIPS_INTERESTING_NONE, v, c->grey);
+		if (base != NULL)
+			mem = vips_image_copy_memory(base);
+	}
+	if (base == NULL || (n > 1 && mem == NULL)) {
+		set_vips_reason(res, "cannot decode");
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		VipsImage *sized = NULL, *flat = NULL;
@@ -405,6 +495,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	size_t lens[SETTINGS_MAX_SIZES] = { 0 };
 	struct stat before, after;
 	VipsSource *source = NULL;
+	struct colour colour = { NULL, 0, false };
 	int fd, w, h;
 
 	memset(res, 0, sizeof(*res));
@@ -446,11 +537,11 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 		set_vips_reason(res, "cannot read");
 		goto out;
 	}
-	if (check_header(cfg, source, res, &w, &h) != 0)
+	if (check_header(cfg, source, res, &w, &h, &colour) != 0)
 		goto out;
 	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, (size_t)before.st_size,
 			  outs, n, bufs, lens) != JPEGFAST_OK &&
-	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
+	    render(cfg, source, w, h, &colour, outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
 		set_reason(res, THUMB_ERR_CHANGED, "changed while being read");
@@ -469,6 +560,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 out:
 	for (size_t i = 0; i < n && i < SETTINGS_MAX_SIZES; i++)
 		g_free(bufs[i]);
+	g_free(colour.icc);
 	if (source != NULL)
 		g_object_unref(source);
 	close(fd);

@@ -47,6 +47,7 @@ enum thumb_status {
 };
 
 #define THUMB_REASON_MAX 512
+#define THUMB_NOTE_MAX 128
 
 struct thumb_result {
 	enum thumb_status status;
@@ -55,6 +56,9 @@ struct thumb_result {
 	int64_t mtime_sec;
 	long mtime_nsec;
 	char reason[THUMB_REASON_MAX];
+	/* a remark for the debug log on a job that succeeded anyway, such
+	 * as an unusable ICC profile; empty when there is none */
+	char note[THUMB_NOTE_MAX];
 };
 
 /*
