@@ -1,6 +1,6 @@
 # worker/: thumper-worker, the only program that decodes images, and its
 # engine: libvips, the JPEG fast path on libjpeg-turbo, the reduce, the
-# ICC profile judge on lcms2.  The
+# ICC profile judge on lcms2, the WebP metadata strip on libwebpmux.  The
 # engine is a library so that the benchmark's in-process loop and the
 # tests link the very same code.  May include lib/, pool/proto.h and
 # pool/tempname.h.
@@ -9,9 +9,9 @@ worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/jpegfast.c %D%/jpegfast.h %D%/jpegscan.c %D%/jpegscan.h \
 	%D%/resample.c %D%/resample.h %D%/icc.c %D%/icc.h
 worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
-	$(EXIF_CFLAGS) $(LCMS2_CFLAGS)
+	$(EXIF_CFLAGS) $(LCMS2_CFLAGS) $(WEBPMUX_CFLAGS)
 ENGINE_LIBS = worker/libengine.a pool/libpool.a lib/libthumper.a \
-	$(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) $(LCMS2_LIBS) -lm
+	$(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) $(LCMS2_LIBS) $(WEBPMUX_LIBS) -lm
 
 libexec_PROGRAMS += thumper-worker
 thumper_worker_SOURCES = %D%/worker.c %D%/sandbox.c %D%/sandbox.h

@@ -19,7 +19,8 @@
  *    §4).  The header's ICC profile is judged (icc.h) before the decode;
  *    only a profile of another space makes libvips convert, after the
  *    shrink, so untagged and sRGB sources cost nothing and come out
- *    exactly as the fast path makes them.
+ *    exactly as the fast path makes them.  Stripping is the savers'
+ *    "strip", except for WebP, whose saver in libvips 8.14.1 ignores it.
  */
 #include <config.h>
 
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include <vips/vips.h>
+#include <webp/mux.h>
 
 #include "lib/fsutil.h"
 #include "worker/icc.h"
@@ -128,6 +130,42 @@ set_vips_reason(struct thumb_result *res, const char *what)
 		   n > 0 ? msg : "unknown libvips error");
 }
 
+/*
+ * Deletes the EXIF, XMP and ICC chunks from the WebP in *BUF (*LEN
+ * bytes), replacing the buffer.  libvips 8.14.1's webpsave ignores
+ * "strip" (its own field shadows the saver's; fixed upstream in 8.14.2)
+ * and always writes them, the EXIF rebuilt from whatever the image still
+ * holds: resolution, and the source's embedded JPEG preview.  Removing
+ * fields from the image cannot stop that, so the chunks go from the
+ * container, with the library libvips put them in with.  Returns 0 or -1
+ * with a libvips error.
+ */
+static int
+webp_strip(void **buf, size_t *len)
+{
+	static const char *const ids[] = { "EXIF", "XMP ", "ICCP" };
+	WebPData in = { *buf, *len }, out = { NULL, 0 };
+	WebPMux *mux = WebPMuxCreate(&in, 0);	/* points into *buf */
+	uint32_t flags = 0;
+	int ok = mux != NULL && WebPMuxGetFeatures(mux, &flags) == WEBP_MUX_OK;
+
+	if (ok && (flags & (EXIF_FLAG | XMP_FLAG | ICCP_FLAG)) != 0) {
+		for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
+			WebPMuxDeleteChunk(mux, ids[i]);
+		ok = WebPMuxAssemble(mux, &out) == WEBP_MUX_OK;
+	}
+	WebPMuxDelete(mux);
+	if (out.bytes != NULL) {
+		g_free(*buf);
+		*buf = g_memdup2(out.bytes, out.size);
+		*len = out.size;
+		WebPDataClear(&out);
+	}
+	if (!ok)
+		vips_error("thumbnail", "cannot strip the WebP's metadata");
+	return ok ? 0 : -1;
+}
+
 static int
 encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
        size_t *len)
@@ -138,8 +176,10 @@ encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
 	case THUMB_FORMAT_PNG:
 		return vips_pngsave_buffer(img, buf, len, "strip", strip, NULL);
 	case THUMB_FORMAT_WEBP:
-		return vips_webpsave_buffer(img, buf, len, "Q", q, "strip",
-					    strip, NULL);
+		if (vips_webpsave_buffer(img, buf, len, "Q", q, "strip", strip,
+					 NULL) != 0)
+			return -1;
+		return strip ? webp_strip(buf, len) : 0;
 	case THUMB_FORMAT_AVIF:
 		return vips_heifsave_buffer(img, buf, len, "Q", q, "compression",
 					    VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
@@ -149,40 +189,6 @@ encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
 		break;
 	}
 	return vips_jpegsave_buffer(img, buf, len, "Q", q, "strip", strip, NULL);
-}
-
-static void *
-collect_metadata_cb(VipsImage *img, const char *name, GValue *value, void *a)
-{
-	GSList **names = a;
-
-	(void)img;
-	(void)value;
-	if (g_str_has_prefix(name, "exif-") || strcmp(name, "xmp-data") == 0 ||
-	    strcmp(name, "iptc-data") == 0 || strcmp(name, "orientation") == 0)
-		*names = g_slist_prepend(*names, g_strdup(name));
-	return NULL;
-}
-
-/*
- * A copy of IMG without its EXIF, XMP and IPTC metadata.  The savers'
- * "strip" is not enough: libvips 8.14's webpsave ignores it, and the EXIF
- * block is rebuilt from the exif-ifd* fields, so every field goes.
- * Returns a new reference, or NULL.
- */
-static VipsImage *
-strip_metadata(VipsImage *img)
-{
-	GSList *names = NULL;
-	VipsImage *out;
-
-	if (vips_copy(img, &out, NULL) != 0)
-		return NULL;
-	vips_image_map(out, collect_metadata_cb, &names);
-	for (GSList *n = names; n; n = n->next)
-		vips_image_remove(out, n->data);
-	g_slist_free_full(names, g_free);
-	return out;
 }
 
 /* JPEG has no alpha: flatten onto white.  Returns a new reference. */
@@ -453,12 +459,6 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 			goto out;
 		}
 		flat = flatten_for(sized ? sized : base, outs[i].format);
-		if (flat != NULL && strip) {
-			VipsImage *bare = strip_metadata(flat);
-
-			g_object_unref(flat);
-			flat = bare;
-		}
 		err = flat == NULL ||
 		      encode(flat, &outs[i], strip, &bufs[i], &lens[i]) != 0;
 		if (flat != NULL)
