@@ -20,13 +20,10 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <math.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,41 +33,14 @@
 #include <jpeglib.h>
 #include <vips/vips.h>
 
+#include "tests/integration/ctest.h"
 #include "worker/jpegfast.h"
 #include "worker/thumb.h"
 
 #define MAX_SAMPLES 2048
 #define PSNR_SAME 99.0		/* identical pixels */
 
-static int tap_n;
-static int tap_failed;
-static char tmpdir[] = "/tmp/thumper-jq.XXXXXX";
-
-static int
-remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path) == 0 ? 0 : -1;
-}
-
-static void
-tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	tap_failed += !ok;
-}
+static char tmpdir[64];	/* /tmp/thumper-NAME.XXXXXX */
 
 struct pixels {
 	int w, h, bands;
@@ -120,26 +90,6 @@ decode(const uint8_t *buf, size_t len, struct pixels *p)
 	jpeg_finish_decompress(&di);
 	jpeg_destroy_decompress(&di);
 	return 0;
-}
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = buf ? (size_t)n : 0;
-	fclose(f);
-	return buf;
 }
 
 static double
@@ -217,7 +167,7 @@ compare(const struct thumb_config *cfg, const char *src,
 	for (size_t i = 0; i < n; i++) {
 		struct pixels a = { 0 }, b = { 0 };
 		size_t len;
-		uint8_t *ref = slurp(outs[i].path, &len);
+		uint8_t *ref = ctest_slurp(outs[i].path, &len);
 
 		if (ref == NULL || decode(ref, len, &a) != 0 ||
 		    decode(bufs[i], lens[i], &b) != 0 || a.w != b.w ||
@@ -461,7 +411,7 @@ fallbacks(const struct thumb_config *cfg, const char *photo)
 			"attention crop goes to libvips");
 
 	snprintf(cut, sizeof(cut), "%s/truncated.jpg", tmpdir);
-	if ((buf = slurp(photo, &len)) != NULL && (f = fopen(cut, "wb")) != NULL) {
+	if ((buf = ctest_slurp(photo, &len)) != NULL && (f = fopen(cut, "wb")) != NULL) {
 		fwrite(buf, 1, len / 2, f);
 		fclose(f);
 	}
@@ -551,7 +501,7 @@ main(int argc, char **argv)
 	};
 	static struct tally exact, exact2 = { .slack = 1 }, draft, draft2;
 	const char *dir = getenv("THUMPER_TEST_PHOTOS");
-	char pattern[PATH_MAX], *photos[MAX_SAMPLES], err[256], out[PATH_MAX];
+	char pattern[PATH_MAX], *photos[MAX_SAMPLES], err[256];
 	glob_t g;
 	size_t n = 0, nv;
 
@@ -567,12 +517,8 @@ main(int argc, char **argv)
 		       "mate-backgrounds)\n", pattern);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+	if (ctest_tmpdir("jq", tmpdir, sizeof(tmpdir)) != 0)
 		return 0;
-	}
-	snprintf(out, sizeof(out), "%s/out", tmpdir);
-	mkdir(out, 0700);
 	for (size_t i = 0; i < g.gl_pathc && n < 256; i++)
 		photos[n++] = strdup(g.gl_pathv[i]);
 	globfree(&g);
@@ -597,10 +543,5 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < n + nv; i++)
 		free(photos[i]);
 	thumb_shutdown();
-	printf("1..%d\n", tap_n);
-	if (tap_failed == 0)
-		nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		printf("# kept %s\n", tmpdir);
-	return 0;
+	return ctest_done(tmpdir);
 }

@@ -53,6 +53,20 @@ EXTRA_DIST += \
 # (PSNR), and the inputs it must leave to libvips.  A C program printing TAP.
 check_PROGRAMS += %D%/jpeg_quality
 TESTS += %D%/jpeg_quality
-%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c
+%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c %D%/ctest.c %D%/ctest.h
 %C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
 %C%_jpeg_quality_LDADD = $(ENGINE_LIBS)
+# Colour: Adobe RGB, Display P3, CMYK, grey, sRGB, broken and mismatched
+# profiles through thumb_make() on both paths, patches compared in CIELAB.
+check_PROGRAMS += %D%/colour
+TESTS += %D%/colour
+%C%_colour_SOURCES = %D%/colour.c %D%/ctest.c %D%/ctest.h
+%C%_colour_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(LCMS2_CFLAGS)
+%C%_colour_LDADD = $(ENGINE_LIBS)
+# Metadata: what each output format carries, stripped and kept, read from
+# the thumbnail's own bytes (JPEG markers, PNG and WebP chunks, AVIF boxes).
+check_PROGRAMS += %D%/metadata
+TESTS += %D%/metadata
+%C%_metadata_SOURCES = %D%/metadata.c %D%/ctest.c %D%/ctest.h
+%C%_metadata_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(EXIF_CFLAGS)
+%C%_metadata_LDADD = $(ENGINE_LIBS)
