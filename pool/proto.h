@@ -144,7 +144,8 @@ struct proto_result {
 	uint32_t src_height;
 	uint64_t elapsed_us;	/* the worker's own time on the job */
 	struct proto_bytes reason;	/* empty when status is OK */
-	struct proto_bytes engine;	/* what made it, why no fast path */
+	struct proto_bytes engine;	/* what made it, why no fast path,
+					 * and any note (thumb.h) */
 };
 
 /* A growable buffer frames are encoded into. */

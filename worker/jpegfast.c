@@ -27,13 +27,11 @@
 
 #include "lib/settings.h"
 #include "worker/fastout.h"
+#include "worker/icc.h"
 #include "worker/jpegfast.h"
 #include "worker/jpegscan.h"
 
 #define CHUNK (64 * 1024)		/* read size: below the mmap threshold */
-#define ICC_SIG_DESC 0x64657363u	/* 'desc' */
-#define ICC_TYPE_MLUC 0x6D6C7563u	/* 'mluc' */
-#define ICC_SPACE_RGB 0x52474220u	/* 'RGB ' */
 
 struct job {
 	struct jpeg_decompress_struct di;
@@ -137,58 +135,6 @@ src_use_memory(struct job *j, const uint8_t *mem, size_t len)
 	j->src.bytes_in_buffer = len;
 }
 
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Whether the ICC profile's description (v2 'desc' or v4 'mluc') says sRGB. */
-static int
-icc_is_srgb(const uint8_t *p, size_t n)
-{
-	uint32_t count;
-
-	if (n < 132 || be32(p + 16) != ICC_SPACE_RGB)
-		return 0;
-	count = be32(p + 128);
-	if (count > (n - 132) / 12)
-		return 0;
-	for (uint32_t i = 0; i < count; i++) {
-		const uint8_t *t = p + 132 + 12 * i;
-		uint32_t off = be32(t + 4), size = be32(t + 8);
-		char text[128];
-		size_t len = 0;
-
-		if (be32(t) != ICC_SIG_DESC || off > n || size > n - off ||
-		    size < 12)
-			continue;
-		t = p + off;
-		if (be32(t) == ICC_TYPE_MLUC && size >= 28) {
-			/* the first record, UTF-16BE: keep the ASCII */
-			uint32_t rlen = be32(t + 20), roff = be32(t + 24);
-
-			if (roff > size || rlen > size - roff)
-				return 0;
-			for (uint32_t k = 0; k + 1 < rlen && len < sizeof(text) - 1;
-			     k += 2)
-				if (t[roff + k] == 0)
-					text[len++] = (char)t[roff + k + 1];
-		} else {
-			uint32_t alen = be32(t + 8);
-
-			if (alen > size - 12)
-				return 0;
-			for (uint32_t k = 0; k < alen && len < sizeof(text) - 1; k++)
-				text[len++] = (char)t[12 + k];
-		}
-		text[len] = '\0';
-		return strstr(text, "sRGB") != NULL;
-	}
-	return 0;
-}
-
 /*
  * The EXIF orientation of IFD0 as libvips reads it (libexif, clipped to
  * 1..8), from the first APP1 Exif segment; 1 without one.
@@ -276,11 +222,13 @@ open_source(struct job *j, int *k)
 	else
 		return -1;	/* CMYK, YCCK, odd component counts */
 	if (jpeg_read_icc_profile(di, &icc, &icclen)) {
-		int ok = j->bands == 3 && icc_is_srgb(icc, icclen);
+		char why[64];
+		int ok = icc_judge(icc, icclen, j->bands == 1, why,
+				   sizeof(why)) == ICC_AS_IS;
 
 		free(icc);
 		if (!ok)
-			return -1;
+			return -1;	/* libvips converts, or notes it */
 	}
 	j->fo.orientation = exif_orientation(di);
 	*k = choose_scale(j, (int)di->image_width, (int)di->image_height);

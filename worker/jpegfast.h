@@ -1,8 +1,9 @@
 /*
  * jpegfast.h - JPEG thumbnails straight from libjpeg-turbo.
  *
- * For the common case (a JPEG source, sRGB or untagged, JPEG thumbnails
- * with metadata stripped) thumb_make() tries this path before libvips:
+ * For the common case (a JPEG source, untagged or with a profile that is
+ * sRGB in all but name (icc.h), JPEG thumbnails with metadata stripped)
+ * thumb_make() tries this path before libvips:
  * one scaled decode (DCT scaling, and for progressive files only the
  * scans that scaling reads, see jpegscan.h), libvips' own Lanczos-3
  * reduce (resample.h), EXIF orientation, centre crop, and a
@@ -34,8 +35,8 @@ enum jpegfast_status {
  * thumbnail (malloc'd: free() or g_free() them).  On JPEGFAST_FALLBACK
  * nothing is allocated: the source is not a JPEG, needs something only
  * libvips does (non-JPEG output, kept metadata, attention crop, an ICC
- * profile other than sRGB, CMYK, arithmetic coding) or did not decode
- * without a warning.
+ * profile icc_judge() does not find sRGB, CMYK, arithmetic coding) or
+ * did not decode without a warning.
  */
 enum jpegfast_status jpegfast_make(enum thumb_jpeg_fast rule,
 				   const struct thumb_config *cfg, int fd,

@@ -1,7 +1,7 @@
 /*
  * thumb.c - the thumbnail engine of thumper-worker (see thumb.h).
  *
- * Two ideas to keep in mind when changing it:
+ * Four ideas to keep in mind when changing it:
  *  - Faults are sorted by where they come from.  Everything that reads
  *    the source (open, header, the lazy decode inside the encode to a
  *    memory buffer) is the source's fault; everything after the encoded
@@ -15,6 +15,12 @@
  *    the same open, limits and header checks; when it declines, libvips
  *    runs as if it had not been tried.  Both paths only fill bufs[]: the
  *    changed-while-read check, the writes and the mtimes are shared.
+ *  - Every thumbnail is sRGB and, unless keep_metadata, bare (design.md
+ *    §4).  The header's ICC profile is judged (icc.h) before the decode;
+ *    only a profile of another space makes libvips convert, after the
+ *    shrink, so untagged and sRGB sources cost nothing and come out
+ *    exactly as the fast path makes them.  Stripping is the savers'
+ *    "strip", except for WebP, whose saver in libvips 8.14.1 ignores it.
  */
 #include <config.h>
 
@@ -31,8 +37,10 @@
 #include <unistd.h>
 
 #include <vips/vips.h>
+#include <webp/mux.h>
 
 #include "lib/fsutil.h"
+#include "worker/icc.h"
 #include "worker/jpegfast.h"
 #include "worker/tifffast.h"
 #include "pool/tempname.h"
@@ -123,6 +131,42 @@ set_vips_reason(struct thumb_result *res, const char *what)
 		   n > 0 ? msg : "unknown libvips error");
 }
 
+/*
+ * Deletes the EXIF, XMP and ICC chunks from the WebP in *BUF (*LEN
+ * bytes), replacing the buffer.  libvips 8.14.1's webpsave ignores
+ * "strip" (its own field shadows the saver's; fixed upstream in 8.14.2)
+ * and always writes them, the EXIF rebuilt from whatever the image still
+ * holds: resolution, and the source's embedded JPEG preview.  Removing
+ * fields from the image cannot stop that, so the chunks go from the
+ * container, with the library libvips put them in with.  Returns 0 or -1
+ * with a libvips error.
+ */
+static int
+webp_strip(void **buf, size_t *len)
+{
+	static const char *const ids[] = { "EXIF", "XMP ", "ICCP" };
+	WebPData in = { *buf, *len }, out = { NULL, 0 };
+	WebPMux *mux = WebPMuxCreate(&in, 0);	/* points into *buf */
+	uint32_t flags = 0;
+	int ok = mux != NULL && WebPMuxGetFeatures(mux, &flags) == WEBP_MUX_OK;
+
+	if (ok && (flags & (EXIF_FLAG | XMP_FLAG | ICCP_FLAG)) != 0) {
+		for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
+			WebPMuxDeleteChunk(mux, ids[i]);
+		ok = WebPMuxAssemble(mux, &out) == WEBP_MUX_OK;
+	}
+	WebPMuxDelete(mux);
+	if (out.bytes != NULL) {
+		g_free(*buf);
+		*buf = g_memdup2(out.bytes, out.size);
+		*len = out.size;
+		WebPDataClear(&out);
+	}
+	if (!ok)
+		vips_error("thumbnail", "cannot strip the WebP's metadata");
+	return ok ? 0 : -1;
+}
+
 static int
 encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
        size_t *len)
@@ -133,8 +177,10 @@ encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
 	case THUMB_FORMAT_PNG:
 		return vips_pngsave_buffer(img, buf, len, "strip", strip, NULL);
 	case THUMB_FORMAT_WEBP:
-		return vips_webpsave_buffer(img, buf, len, "Q", q, "strip",
-					    strip, NULL);
+		if (vips_webpsave_buffer(img, buf, len, "Q", q, "strip", strip,
+					 NULL) != 0)
+			return -1;
+		return strip ? webp_strip(buf, len) : 0;
 	case THUMB_FORMAT_AVIF:
 		return vips_heifsave_buffer(img, buf, len, "Q", q, "compression",
 					    VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
@@ -144,40 +190,6 @@ encode(VipsImage *img, const struct thumb_output *o, bool strip, void **buf,
 		break;
 	}
 	return vips_jpegsave_buffer(img, buf, len, "Q", q, "strip", strip, NULL);
-}
-
-static void *
-collect_metadata_cb(VipsImage *img, const char *name, GValue *value, void *a)
-{
-	GSList **names = a;
-
-	(void)img;
-	(void)value;
-	if (g_str_has_prefix(name, "exif-") || strcmp(name, "xmp-data") == 0 ||
-	    strcmp(name, "iptc-data") == 0 || strcmp(name, "orientation") == 0)
-		*names = g_slist_prepend(*names, g_strdup(name));
-	return NULL;
-}
-
-/*
- * A copy of IMG without its EXIF, XMP and IPTC metadata.  The savers'
- * "strip" is not enough: libvips 8.14's webpsave ignores it, and the EXIF
- * block is rebuilt from the exif-ifd* fields, so every field goes.
- * Returns a new reference, or NULL.
- */
-static VipsImage *
-strip_metadata(VipsImage *img)
-{
-	GSList *names = NULL;
-	VipsImage *out;
-
-	if (vips_copy(img, &out, NULL) != 0)
-		return NULL;
-	vips_image_map(out, collect_metadata_cb, &names);
-	for (GSList *n = names; n; n = n->next)
-		vips_image_remove(out, n->data);
-	g_slist_free_full(names, g_free);
-	return out;
 }
 
 /* JPEG has no alpha: flatten onto white.  Returns a new reference. */
@@ -284,10 +296,39 @@ crop_of(enum thumb_crop crop)
 	return VIPS_INTERESTING_NONE;
 }
 
-/* Reads the header only: dimensions, limits, orientation. */
+/*
+ * The source's colour as its header has it: a copy of the embedded
+ * profile, if the pixels are of a kind icc_judge() knows (8- and 16-bit
+ * grey and RGB; libvips converts CMYK, Lab and the rest by itself), and
+ * whether they are grey.  A copy, because some loaders (heifload) keep
+ * the bytes in the header image's memory, gone once it is.
+ */
+struct colour {
+	void *icc;
+	size_t len;
+	bool grey;
+};
+
+static void
+colour_of(VipsImage *head, struct colour *c)
+{
+	VipsInterpretation t = vips_image_get_interpretation(head);
+	VipsBandFormat f = vips_image_get_format(head);
+	const void *data;
+
+	c->grey = t == VIPS_INTERPRETATION_B_W || t == VIPS_INTERPRETATION_GREY16;
+	if ((c->grey || t == VIPS_INTERPRETATION_sRGB ||
+	     t == VIPS_INTERPRETATION_RGB16) &&
+	    (f == VIPS_FORMAT_UCHAR || f == VIPS_FORMAT_USHORT) &&
+	    vips_image_get_typeof(head, VIPS_META_ICC_NAME) == VIPS_TYPE_BLOB &&
+	    vips_image_get_blob(head, VIPS_META_ICC_NAME, &data, &c->len) == 0)
+		c->icc = g_memdup2(data, c->len);
+}
+
+/* Reads the header only: dimensions, limits, orientation, profile. */
 static int
 check_header(const struct thumb_config *cfg, VipsSource *source,
-	     struct thumb_result *res, int *w, int *h)
+	     struct thumb_result *res, int *w, int *h, struct colour *c)
 {
 	VipsImage *head;
 
@@ -306,6 +347,7 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 		*w = res->src_height;
 		*h = res->src_width;
 	}
+	colour_of(head, c);
 	g_object_unref(head);
 	if (cfg->max_pixels > 0 &&
 	    (uint64_t)res->src_width * (uint64_t)res->src_height > cfg->max_pixels) {
@@ -319,38 +361,92 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 }
 
 /*
+ * The verdict on C's profile, judged only now that the libvips path runs
+ * (the fast path judges its own); an unusable one is noted in RES.
+ */
+static enum icc_verdict
+judge(const struct colour *c, struct thumb_result *res)
+{
+	enum icc_verdict v;
+	char why[64];
+
+	if (c->icc == NULL)
+		return ICC_AS_IS;
+	v = icc_judge(c->icc, c->len, c->grey, why, sizeof(why));
+	if (v == ICC_UNUSABLE)
+		snprintf(res->note, sizeof(res->note),
+			 "ICC profile unusable (%s), treated as sRGB", why);
+	return v;
+}
+
+/*
+ * vips_thumbnail_source() into a W x H box, in sRGB.  With
+ * export_profile, libvips 8.14's thumbnail converts from the embedded
+ * profile after the shrink, on the small image; without it, it leaves
+ * the pixels alone, which is what the other verdicts want.  Grey pixels
+ * come back from sRGB to grey; there is no grey export profile.  An
+ * unusable profile is dropped, so that kept metadata does not carry it
+ * (an untagged image is sRGB), and so is the RGB profile of converted
+ * grey pixels.  Returns a new reference, or NULL.
+ */
+static VipsImage *
+shrink(VipsSource *source, int w, int h, VipsInteresting crop,
+       enum icc_verdict v, bool grey)
+{
+	VipsImage *t, *out;
+
+	if (vips_thumbnail_source(source, &t, w, "height", h, "size",
+				  VIPS_SIZE_DOWN, "crop", crop,
+				  "export_profile",
+				  v == ICC_CONVERT ? "srgb" : NULL,
+				  "option_string", LOAD_OPTIONS, NULL) != 0)
+		return NULL;
+	if (v == ICC_AS_IS || (v == ICC_CONVERT && !grey))
+		return t;
+	if (v == ICC_CONVERT) {
+		if (vips_colourspace(t, &out, VIPS_INTERPRETATION_B_W, NULL) != 0)
+			out = NULL;
+		g_object_unref(t);
+		if ((t = out) == NULL)
+			return NULL;
+	}
+	if (vips_copy(t, &out, NULL) != 0)
+		out = NULL;
+	g_object_unref(t);
+	if (out != NULL)
+		vips_image_remove(out, VIPS_META_ICC_NAME);
+	return out;
+}
+
+/*
  * Decodes and encodes every output into bufs[i]/lens[i].  Returns 0 or -1
  * with RES set.
  */
 static int
 render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
-       const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
-       struct thumb_result *res)
+       const struct colour *c, const struct thumb_output *outs, size_t n,
+       void **bufs, size_t *lens, struct thumb_result *res)
 {
 	VipsImage *base = NULL, *mem = NULL;
 	VipsInteresting crop = crop_of(cfg->crop);
+	enum icc_verdict v = judge(c, res);
 	bool strip = !cfg->keep_metadata;
 	int rc = -1;
 
 	if (n == 1) {
-		if (vips_thumbnail_source(source, &base, outs[0].width, "height",
-					  outs[0].height, "size", VIPS_SIZE_DOWN,
-					  "crop", crop, "option_string",
-					  LOAD_OPTIONS, NULL) != 0) {
-			set_vips_reason(res, "cannot decode");
-			goto out;
-		}
+		base = shrink(source, outs[0].width, outs[0].height, crop, v,
+			      c->grey);
 	} else {
 		int bw, bh;
 
 		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
-		if (vips_thumbnail_source(source, &base, bw, "height", bh,
-					  "size", VIPS_SIZE_DOWN, "option_string",
-					  LOAD_OPTIONS, NULL) != 0 ||
-		    (mem = vips_image_copy_memory(base)) == NULL) {
-			set_vips_reason(res, "cannot decode");
-			goto out;
-		}
+		base = shrink(source, bw, bh, VIPS_INTERESTING_NONE, v, c->grey);
+		if (base != NULL)
+			mem = vips_image_copy_memory(base);
+	}
+	if (base == NULL || (n > 1 && mem == NULL)) {
+		set_vips_reason(res, "cannot decode");
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		VipsImage *sized = NULL, *flat = NULL;
@@ -364,12 +460,6 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 			goto out;
 		}
 		flat = flatten_for(sized ? sized : base, outs[i].format);
-		if (flat != NULL && strip) {
-			VipsImage *bare = strip_metadata(flat);
-
-			g_object_unref(flat);
-			flat = bare;
-		}
 		err = flat == NULL ||
 		      encode(flat, &outs[i], strip, &bufs[i], &lens[i]) != 0;
 		if (flat != NULL)
@@ -433,6 +523,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	size_t lens[SETTINGS_MAX_SIZES] = { 0 };
 	struct stat before, after;
 	VipsSource *source = NULL;
+	struct colour colour = { NULL, 0, false };
 	int fd, w, h;
 
 	memset(res, 0, sizeof(*res));
@@ -474,11 +565,11 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 		set_vips_reason(res, "cannot read");
 		goto out;
 	}
-	if (check_header(cfg, source, res, &w, &h) != 0)
+	if (check_header(cfg, source, res, &w, &h, &colour) != 0)
 		goto out;
 	if (!fast_paths(cfg, fd, (size_t)before.st_size, outs, n, bufs, lens,
 			res) &&
-	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
+	    render(cfg, source, w, h, &colour, outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
 		set_reason(res, THUMB_ERR_CHANGED, "changed while being read");
@@ -497,6 +588,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 out:
 	for (size_t i = 0; i < n && i < SETTINGS_MAX_SIZES; i++)
 		g_free(bufs[i]);
+	g_free(colour.icc);
 	if (source != NULL)
 		g_object_unref(source);
 	close(fd);

@@ -49,6 +49,7 @@ enum thumb_status {
 
 #define THUMB_REASON_MAX 512
 #define THUMB_ENGINE_MAX 128
+#define THUMB_NOTE_MAX 128
 
 struct thumb_result {
 	enum thumb_status status;
@@ -63,6 +64,9 @@ struct thumb_result {
 	 * ("libvips (tiff: ICC profile)"); for the debug log.
 	 */
 	char engine[THUMB_ENGINE_MAX];
+	/* a remark for the debug log on a job that succeeded anyway, such
+	 * as an unusable ICC profile; empty when there is none */
+	char note[THUMB_NOTE_MAX];
 };
 
 /*

@@ -229,6 +229,7 @@ serve_job(const struct thumb_config *cfg, uint64_t id, const uint8_t *payload,
 	struct thumb_result res;
 	struct proto_result r;
 	uint64_t t0 = now_us();
+	char engine[THUMB_ENGINE_MAX + THUMB_NOTE_MAX + 2];
 	char *src;
 
 	if (proto_decode_job(payload, len, &job) != 0)
@@ -249,8 +250,10 @@ serve_job(const struct thumb_config *cfg, uint64_t id, const uint8_t *payload,
 	r.elapsed_us = now_us() - t0;
 	r.reason.data = (const uint8_t *)res.reason;
 	r.reason.len = res.status == THUMB_OK ? 0 : (uint32_t)strlen(res.reason);
-	r.engine.data = (const uint8_t *)res.engine;
-	r.engine.len = (uint32_t)strlen(res.engine);
+	snprintf(engine, sizeof(engine), "%s%s%s", res.engine,
+		 res.note[0] ? "; " : "", res.note);
+	r.engine.data = (const uint8_t *)engine;
+	r.engine.len = (uint32_t)strlen(engine);
 	if (proto_encode_result(out, id, &r) != 0)
 		die("cannot encode a result");
 	send_frame(out);

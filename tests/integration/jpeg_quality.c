@@ -20,7 +20,6 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <math.h>
@@ -34,15 +33,14 @@
 #include <jpeglib.h>
 #include <vips/vips.h>
 
-#include "tests/integration/tap.h"
-#include "tests/unit/testutil.h"
+#include "tests/integration/ctest.h"
 #include "worker/jpegfast.h"
 #include "worker/thumb.h"
 
 #define MAX_SAMPLES 2048
 #define PSNR_SAME 99.0		/* identical pixels */
 
-static char tmpdir[] = "/tmp/thumper-jq.XXXXXX";
+static char tmpdir[64];	/* /tmp/thumper-NAME.XXXXXX */
 
 struct pixels {
 	int w, h, bands;
@@ -92,26 +90,6 @@ decode(const uint8_t *buf, size_t len, struct pixels *p)
 	jpeg_finish_decompress(&di);
 	jpeg_destroy_decompress(&di);
 	return 0;
-}
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL &&
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = buf ? (size_t)n : 0;
-	fclose(f);
-	return buf;
 }
 
 static double
@@ -189,7 +167,7 @@ compare(const struct thumb_config *cfg, const char *src,
 	for (size_t i = 0; i < n; i++) {
 		struct pixels a = { 0 }, b = { 0 };
 		size_t len;
-		uint8_t *ref = slurp(outs[i].path, &len);
+		uint8_t *ref = ctest_slurp(outs[i].path, &len);
 
 		if (ref == NULL || decode(ref, len, &a) != 0 ||
 		    decode(bufs[i], lens[i], &b) != 0 || a.w != b.w ||
@@ -433,7 +411,7 @@ fallbacks(const struct thumb_config *cfg, const char *photo)
 			"attention crop goes to libvips");
 
 	snprintf(cut, sizeof(cut), "%s/truncated.jpg", tmpdir);
-	if ((buf = slurp(photo, &len)) != NULL && (f = fopen(cut, "wb")) != NULL) {
+	if ((buf = ctest_slurp(photo, &len)) != NULL && (f = fopen(cut, "wb")) != NULL) {
 		fwrite(buf, 1, len / 2, f);
 		fclose(f);
 	}
@@ -523,7 +501,7 @@ main(int argc, char **argv)
 	};
 	static struct tally exact, exact2 = { .slack = 1 }, draft, draft2;
 	const char *dir = getenv("THUMPER_TEST_PHOTOS");
-	char pattern[PATH_MAX], *photos[MAX_SAMPLES], err[256], out[PATH_MAX];
+	char pattern[PATH_MAX], *photos[MAX_SAMPLES], err[256];
 	glob_t g;
 	size_t n = 0, nv;
 
@@ -539,12 +517,8 @@ main(int argc, char **argv)
 		       "mate-backgrounds)\n", pattern);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+	if (ctest_tmpdir("jq", tmpdir, sizeof(tmpdir)) != 0)
 		return 0;
-	}
-	snprintf(out, sizeof(out), "%s/out", tmpdir);
-	mkdir(out, 0700);
 	for (size_t i = 0; i < g.gl_pathc && n < 256; i++)
 		photos[n++] = strdup(g.gl_pathv[i]);
 	globfree(&g);
@@ -569,9 +543,5 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < n + nv; i++)
 		free(photos[i]);
 	thumb_shutdown();
-	if (tap_all_ok())
-		testutil_rmtree(tmpdir);
-	else
-		printf("# kept %s\n", tmpdir);
-	return tap_done();
+	return ctest_done(tmpdir);
 }

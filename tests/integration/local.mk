@@ -49,21 +49,30 @@ EXTRA_DIST += \
 	%D%/ctl_thumperctl.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
-# The C programs below print TAP through tap.c, and remove their folders
-# with the unit tests' testutil_rmtree().
-TAP_SOURCES = %D%/tap.c %D%/tap.h tests/unit/testutil.c tests/unit/testutil.h
 # The worker's JPEG fast path against its libvips path on real photographs
 # (PSNR), and the inputs it must leave to libvips.  A C program printing TAP.
 check_PROGRAMS += %D%/jpeg_quality
 TESTS += %D%/jpeg_quality
-%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c $(TAP_SOURCES)
-%C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
-	$(EXIF_CFLAGS) $(CHECK_CFLAGS)
-%C%_jpeg_quality_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
-
+%C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c %D%/ctest.c %D%/ctest.h
+%C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
+%C%_jpeg_quality_LDADD = $(ENGINE_LIBS)
+# The TIFF fast path against the libvips path: the same bytes.
 check_PROGRAMS += %D%/tiff_identity
 TESTS += %D%/tiff_identity
-%C%_tiff_identity_SOURCES = %D%/tiff_identity.c $(TAP_SOURCES)
-%C%_tiff_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(TIFF_CFLAGS) \
-	$(CHECK_CFLAGS)
-%C%_tiff_identity_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+%C%_tiff_identity_SOURCES = %D%/tiff_identity.c %D%/ctest.c %D%/ctest.h
+%C%_tiff_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(TIFF_CFLAGS)
+%C%_tiff_identity_LDADD = $(ENGINE_LIBS)
+# Colour: Adobe RGB, Display P3, CMYK, grey, sRGB, broken and mismatched
+# profiles through thumb_make() on both paths, patches compared in CIELAB.
+check_PROGRAMS += %D%/colour
+TESTS += %D%/colour
+%C%_colour_SOURCES = %D%/colour.c %D%/ctest.c %D%/ctest.h
+%C%_colour_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(LCMS2_CFLAGS)
+%C%_colour_LDADD = $(ENGINE_LIBS)
+# Metadata: what each output format carries, stripped and kept, read from
+# the thumbnail's own bytes (JPEG markers, PNG and WebP chunks, AVIF boxes).
+check_PROGRAMS += %D%/metadata
+TESTS += %D%/metadata
+%C%_metadata_SOURCES = %D%/metadata.c %D%/ctest.c %D%/ctest.h
+%C%_metadata_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(EXIF_CFLAGS)
+%C%_metadata_LDADD = $(ENGINE_LIBS)

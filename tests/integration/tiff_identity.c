@@ -28,35 +28,11 @@
 
 #include <vips/vips.h>
 
-#include "tests/integration/tap.h"
-#include "tests/unit/testutil.h"
+#include "tests/integration/ctest.h"
 #include "worker/thumb.h"
 #include "worker/tifffast.h"
 
-static char tmpdir[] = "/tmp/thumper-ti.XXXXXX";
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*len = 0;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
-	    (buf = malloc((size_t)st.st_size)) != NULL) {
-		if (read(fd, buf, (size_t)st.st_size) == st.st_size) {
-			*len = (size_t)st.st_size;
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	close(fd);
-	return buf;
-}
+static char tmpdir[64];	/* /tmp/thumper-NAME.XXXXXX */
 
 /*
  * Runs the fast path on SRC.  Returns its status; BUF/LEN get the one
@@ -101,7 +77,7 @@ same_bytes(const struct thumb_config *base, const char *name,
 	cfg.crop = crop;
 	cfg.tiff_fast = false;
 	thumb_make(&cfg, src, &o, 1, &res);
-	want = slurp(path, &wantlen);
+	want = ctest_slurp(path, &wantlen);
 	s = fast(&cfg, src, &o, &got, &gotlen, &why);
 	tap(res.status == THUMB_OK && s == TIFFFAST_OK && want != NULL &&
 	    gotlen == wantlen && memcmp(got, want, wantlen) == 0,
@@ -243,7 +219,7 @@ make(const struct thumb_config *base, bool tiff_fast, const char *src,
 	thumb_make(&cfg, src, o, 1, &res);
 	m->status = res.status;
 	snprintf(m->reason, sizeof(m->reason), "%s", res.reason);
-	m->bytes = slurp(o->path, &m->len);
+	m->bytes = ctest_slurp(o->path, &m->len);
 	unlink(o->path);
 }
 
@@ -415,8 +391,7 @@ main(int argc, char **argv)
 		       "mate-backgrounds)\n", pattern);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+	if (ctest_tmpdir("ti", tmpdir, sizeof(tmpdir)) != 0) {
 		globfree(&g);
 		return 0;
 	}
@@ -432,7 +407,6 @@ main(int argc, char **argv)
 		leftovers(&cfg, photo);
 		g_object_unref(photo);
 	}
-	testutil_rmtree(tmpdir);
 	thumb_shutdown();
-	return tap_done();
+	return ctest_done(tmpdir);
 }

@@ -95,6 +95,14 @@ TESTS += %D%/check_resample
 %C%_check_resample_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
 %C%_check_resample_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
+# The worker's ICC profile judge (worker/icc.c) on profiles made with lcms2.
+check_PROGRAMS += %D%/check_icc
+TESTS += %D%/check_icc
+
+%C%_check_icc_SOURCES = %D%/check_icc.c %D%/testutil.c %D%/testutil.h
+%C%_check_icc_CFLAGS = $(unit_cflags) $(LCMS2_CFLAGS)
+%C%_check_icc_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+
 # thumperd's queue (daemon/queue.c): order, coalescing, limit, settling.
 check_PROGRAMS += %D%/check_queue
 TESTS += %D%/check_queue
