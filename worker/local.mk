@@ -1,15 +1,17 @@
 # worker/: thumper-worker, the only program that decodes images, and its
-# engine: libvips, the JPEG fast path on libjpeg-turbo, the reduce.  The
-# engine is a library so that the benchmark's in-process loop and the
-# tests link the very same code.  May include lib/, pool/proto.h and
-# pool/tempname.h.
+# engine: libvips, the JPEG fast path on libjpeg-turbo, the reduce, the
+# fast PNG path's parser and filters.  The engine is a library so that the
+# benchmark's in-process loop and the tests link the very same code.  May
+# include lib/, pool/proto.h and pool/tempname.h.
 noinst_LIBRARIES += worker/libengine.a
 worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/jpegfast.c %D%/jpegfast.h %D%/jpegscan.c %D%/jpegscan.h \
-	%D%/resample.c %D%/resample.h
-worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
+	%D%/resample.c %D%/resample.h \
+	%D%/pngparse.c %D%/pngparse.h %D%/pngfilter.c %D%/pngfilter.h
+worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
+	$(EXIF_CFLAGS) $(DEFLATE_CFLAGS)
 ENGINE_LIBS = worker/libengine.a pool/libpool.a lib/libthumper.a \
-	$(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) -lm
+	$(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) $(DEFLATE_LIBS) -lm
 
 libexec_PROGRAMS += thumper-worker
 thumper_worker_SOURCES = %D%/worker.c %D%/sandbox.c %D%/sandbox.h
