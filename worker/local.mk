@@ -1,13 +1,14 @@
 # worker/: thumper-worker, the only program that decodes images, and its
 # engine: libvips, the JPEG fast path on libjpeg-turbo, the reduce, the
-# fast PNG path's parser and filters.  The engine is a library so that the
+# fast PNG path on libdeflate.  The engine is a library so that the
 # benchmark's in-process loop and the tests link the very same code.  May
 # include lib/, pool/proto.h and pool/tempname.h.
 noinst_LIBRARIES += worker/libengine.a
 worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/jpegfast.c %D%/jpegfast.h %D%/jpegscan.c %D%/jpegscan.h \
 	%D%/resample.c %D%/resample.h \
-	%D%/pngparse.c %D%/pngparse.h %D%/pngfilter.c %D%/pngfilter.h
+	%D%/pngfast.c %D%/pngfast.h %D%/pngparse.c %D%/pngparse.h \
+	%D%/pngdecode.c %D%/pngdecode.h %D%/pngfilter.c %D%/pngfilter.h
 worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
 	$(EXIF_CFLAGS) $(DEFLATE_CFLAGS)
 ENGINE_LIBS = worker/libengine.a pool/libpool.a lib/libthumper.a \

@@ -9,6 +9,9 @@
  * static reason) everything else that is not the plain case: APNG,
  * embedded ICC profiles (colour management is the libvips path's job),
  * unknown critical chunks, anything libpng would warn about or reject.
+ * The ancillary chunks libvips turns into metadata (eXIf, text, pHYs,
+ * bKGD) are no reason to decline: the fast path takes its metadata from
+ * libvips' own header read of the file.
  *
  * Pure byte work: no libvips, no allocation.
  */

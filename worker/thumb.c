@@ -15,6 +15,9 @@
  *    the same open, limits and header checks; when it declines, libvips
  *    runs as if it had not been tried.  Both paths only fill bufs[]: the
  *    changed-while-read check, the writes and the mtimes are shared.
+ *  - PNG sources first try pngfast.c, which only decodes: its image goes
+ *    through the same render() as the loader's would, so everything
+ *    after the decode is libvips' in both cases.
  */
 #include <config.h>
 
@@ -34,6 +37,7 @@
 
 #include "lib/fsutil.h"
 #include "worker/jpegfast.h"
+#include "worker/pngfast.h"
 #include "pool/tempname.h"
 #include "worker/thumb.h"
 
@@ -283,13 +287,17 @@ crop_of(enum thumb_crop crop)
 	return VIPS_INTERESTING_NONE;
 }
 
-/* Reads the header only: dimensions, limits, orientation. */
+/*
+ * Reads the header only: dimensions, limits, orientation.  On success
+ * *HEADP is the header image (a new reference).
+ */
 static int
 check_header(const struct thumb_config *cfg, VipsSource *source,
-	     struct thumb_result *res, int *w, int *h)
+	     struct thumb_result *res, int *w, int *h, VipsImage **headp)
 {
 	VipsImage *head;
 
+	*headp = NULL;
 	head = vips_image_new_from_source(source, "", "access",
 					  VIPS_ACCESS_SEQUENTIAL, "fail_on",
 					  VIPS_FAIL_ON_ERROR, NULL);
@@ -305,16 +313,44 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 		*w = res->src_height;
 		*h = res->src_width;
 	}
-	g_object_unref(head);
 	if (cfg->max_pixels > 0 &&
 	    (uint64_t)res->src_width * (uint64_t)res->src_height > cfg->max_pixels) {
 		set_reason(res, THUMB_ERR_SOURCE,
 			   "image too large: %dx%d is over max_pixels %llu",
 			   res->src_width, res->src_height,
 			   (unsigned long long)cfg->max_pixels);
+		g_object_unref(head);
 		return -1;
 	}
+	*headp = head;
 	return 0;
+}
+
+/*
+ * What render() thumbnails: the source through libvips' loader, or,
+ * when IMAGE is set, an image the fast PNG path decoded from it.
+ */
+struct input {
+	VipsSource *source;
+	VipsImage *image;
+};
+
+/*
+ * vips_thumbnail_source() or vips_thumbnail_image(): the same operation
+ * (libvips has no shrink-on-load for PNG, so for a PNG only the loader
+ * differs).  Returns 0 or -1.
+ */
+static int
+thumbnail(const struct input *in, int w, int h, VipsInteresting crop,
+	  VipsImage **out)
+{
+	if (in->image != NULL)
+		return vips_thumbnail_image(in->image, out, w, "height", h,
+					    "size", VIPS_SIZE_DOWN, "crop",
+					    crop, NULL);
+	return vips_thumbnail_source(in->source, out, w, "height", h, "size",
+				     VIPS_SIZE_DOWN, "crop", crop,
+				     "option_string", LOAD_OPTIONS, NULL);
 }
 
 /*
@@ -322,7 +358,7 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
  * with RES set.
  */
 static int
-render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
+render(const struct thumb_config *cfg, const struct input *in, int w, int h,
        const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
        struct thumb_result *res)
 {
@@ -332,10 +368,8 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 	int rc = -1;
 
 	if (n == 1) {
-		if (vips_thumbnail_source(source, &base, outs[0].width, "height",
-					  outs[0].height, "size", VIPS_SIZE_DOWN,
-					  "crop", crop, "option_string",
-					  LOAD_OPTIONS, NULL) != 0) {
+		if (thumbnail(in, outs[0].width, outs[0].height, crop,
+			      &base) != 0) {
 			set_vips_reason(res, "cannot decode");
 			goto out;
 		}
@@ -343,9 +377,7 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 		int bw, bh;
 
 		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
-		if (vips_thumbnail_source(source, &base, bw, "height", bh,
-					  "size", VIPS_SIZE_DOWN, "option_string",
-					  LOAD_OPTIONS, NULL) != 0 ||
+		if (thumbnail(in, bw, bh, VIPS_INTERESTING_NONE, &base) != 0 ||
 		    (mem = vips_image_copy_memory(base)) == NULL) {
 			set_vips_reason(res, "cannot decode");
 			goto out;
@@ -389,6 +421,61 @@ out:
 	return rc;
 }
 
+/*
+ * The fast PNG path's image of the file in *IMG, when it takes it, and
+ * the engine named in RES either way.
+ */
+static void
+try_png(const struct thumb_config *cfg, int fd, size_t size, VipsImage *head,
+	struct thumb_result *res, VipsImage **img)
+{
+	const char *why = "";
+
+	*img = NULL;
+	snprintf(res->engine, sizeof(res->engine), "libvips");
+	if (!cfg->png_fast)
+		return;
+	switch (pngfast_decode(cfg, fd, size, head, img, &why)) {
+	case PNGFAST_OK:
+		snprintf(res->engine, sizeof(res->engine), "png-fast");
+		break;
+	case PNGFAST_FALLBACK:
+		snprintf(res->engine, sizeof(res->engine), "libvips (png: %s)",
+			 why);
+		break;
+	case PNGFAST_NOT_PNG:
+		break;
+	}
+}
+
+/*
+ * Fills bufs[] by the JPEG fast path, or by render() from the fast PNG
+ * path's image or the source.  Takes HEAD's reference, and drops it
+ * before render(), so that libvips' path runs as it always has.
+ * Returns 0 or -1 with RES set.
+ */
+static int
+make(const struct thumb_config *cfg, int fd, size_t size, VipsSource *source,
+     VipsImage *head, int w, int h, const struct thumb_output *outs,
+     size_t n, void **bufs, size_t *lens, struct thumb_result *res)
+{
+	struct input in = { source, NULL };
+	int rc;
+
+	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, size, outs, n, bufs,
+			  lens) == JPEGFAST_OK) {
+		snprintf(res->engine, sizeof(res->engine), "jpeg-fast");
+		g_object_unref(head);
+		return 0;
+	}
+	try_png(cfg, fd, size, head, res, &in.image);
+	g_object_unref(head);
+	rc = render(cfg, &in, w, h, outs, n, bufs, lens, res);
+	if (in.image != NULL)
+		g_object_unref(in.image);
+	return rc;
+}
+
 static bool
 same_file_state(const struct stat *a, const struct stat *b)
 {
@@ -405,6 +492,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	size_t lens[SETTINGS_MAX_SIZES] = { 0 };
 	struct stat before, after;
 	VipsSource *source = NULL;
+	VipsImage *head;
 	int fd, w, h;
 
 	memset(res, 0, sizeof(*res));
@@ -446,11 +534,9 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 		set_vips_reason(res, "cannot read");
 		goto out;
 	}
-	if (check_header(cfg, source, res, &w, &h) != 0)
-		goto out;
-	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, (size_t)before.st_size,
-			  outs, n, bufs, lens) != JPEGFAST_OK &&
-	    render(cfg, source, w, h, outs, n, bufs, lens, res) != 0)
+	if (check_header(cfg, source, res, &w, &h, &head) != 0 ||
+	    make(cfg, fd, (size_t)before.st_size, source, head, w, h, outs, n,
+		 bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
 		set_reason(res, THUMB_ERR_CHANGED, "changed while being read");

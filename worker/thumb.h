@@ -23,11 +23,13 @@
 struct thumb_config {
 	enum thumb_crop crop;
 	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
+	bool png_fast;			/* try the fast PNG path (pngfast.h) */
 	bool keep_metadata;
 	bool untrusted_loaders;
 	bool follow_symlinks;
 	uint64_t max_pixels;
 	uint64_t max_file_bytes;
+	uint64_t memory_bytes;		/* the worker's RLIMIT_AS, 0: none */
 	unsigned vips_threads;
 };
 
@@ -55,6 +57,12 @@ struct thumb_result {
 	int64_t mtime_sec;
 	long mtime_nsec;
 	char reason[THUMB_REASON_MAX];
+	/*
+	 * What made (or failed to make) the thumbnail, for the debug log:
+	 * "jpeg-fast", "png-fast", "libvips", or for a PNG the fast path
+	 * declined "libvips (png: REASON)"; empty when no decoder ran.
+	 */
+	char engine[64];
 };
 
 /*

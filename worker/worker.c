@@ -293,11 +293,13 @@ main(int argc, char **argv)
 	/* proto.c asserts that the wire values are the settings' values */
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
+	cfg.png_fast = true;	/* no setting: it gives libvips' bytes */
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;
 	cfg.max_pixels = setup.max_pixels;
 	cfg.max_file_bytes = setup.max_file_bytes;
+	cfg.memory_bytes = (uint64_t)setup.memory_mb << 20;
 	cfg.vips_threads = setup.vips_threads;
 	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0)
 		die("%s", err);
