@@ -1,5 +1,5 @@
 /*
- * fsutil.c - mkdir -p (see fsutil.h).
+ * fsutil.c - mkdir -p and a whole pread() (see fsutil.h).
  *
  * The common case is a folder that already exists, so the whole path is
  * tried first and the parents only when that fails with ENOENT.
@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/fsutil.h"
 
@@ -59,4 +60,25 @@ fsutil_mkdir_parent(const char *path)
 	memcpy(buf, path, slash - path);
 	buf[slash - path] = '\0';
 	return mkdir_p(buf);
+}
+
+int
+fsutil_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t r = pread(fd, p, len, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		p += r;
+		off += r;
+		len -= (size_t)r;
+	}
+	return 0;
 }

@@ -25,6 +25,7 @@
 #include <jerror.h>
 #include <libexif/exif-data.h>
 
+#include "lib/fsutil.h"
 #include "lib/settings.h"
 #include "worker/fastout.h"
 #include "worker/icc.h"
@@ -245,21 +246,9 @@ open_source(struct job *j, int *k)
 static int
 read_file(struct job *j)
 {
-	size_t got = 0;
-
 	if ((j->file = malloc(j->filelen)) == NULL)
 		return -1;
-	while (got < j->filelen) {
-		ssize_t r = pread(j->fd, j->file + got, j->filelen - got,
-				  (off_t)got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
+	return fsutil_pread_full(j->fd, j->file, j->filelen, 0) == 0 ? 0 : -1;
 }
 
 /*

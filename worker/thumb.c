@@ -11,10 +11,13 @@
  *  - Several sizes come from one decode: the source is shrunk once to the
  *    smallest image that still covers every requested box (shrink-on-load
  *    does most of that), kept in memory, and each size is cut from it.
- *  - JPEG sources first try jpegfast.c (libjpeg-turbo, no libvips) after
- *    the same open, limits and header checks; when it declines, libvips
- *    runs as if it had not been tried.  Both paths only fill bufs[]: the
- *    changed-while-read check, the writes and the mtimes are shared.
+ *  - JPEG and TIFF sources first try jpegfast.c and tifffast.c (no
+ *    libvips) after the same open, limits and header checks; when they
+ *    decline, libvips runs as if they had not been tried.  They only
+ *    fill bufs[]: the changed-while-read check, the writes and the mtimes
+ *    are shared.  PNG sources try pngfast.c, which only decodes: its
+ *    image goes through the same render() as the loader's would, so
+ *    everything after the decode is libvips' in both cases.
  *  - Every thumbnail is sRGB and, unless keep_metadata, bare (design.md
  *    §4).  The header's ICC profile is judged (icc.h) before the decode;
  *    only a profile of another space makes libvips convert, after the
@@ -42,6 +45,7 @@
 #include "lib/fsutil.h"
 #include "worker/icc.h"
 #include "worker/jpegfast.h"
+#include "worker/pngfast.h"
 #include "worker/tifffast.h"
 #include "pool/tempname.h"
 #include "worker/thumb.h"
@@ -325,13 +329,18 @@ colour_of(VipsImage *head, struct colour *c)
 		c->icc = g_memdup2(data, c->len);
 }
 
-/* Reads the header only: dimensions, limits, orientation, profile. */
+/*
+ * Reads the header only: dimensions, limits, orientation, profile.  On
+ * success *HEADP is the header image (a new reference).
+ */
 static int
 check_header(const struct thumb_config *cfg, VipsSource *source,
-	     struct thumb_result *res, int *w, int *h, struct colour *c)
+	     struct thumb_result *res, int *w, int *h, struct colour *c,
+	     VipsImage **headp)
 {
 	VipsImage *head;
 
+	*headp = NULL;
 	head = vips_image_new_from_source(source, "", "access",
 					  VIPS_ACCESS_SEQUENTIAL, "fail_on",
 					  VIPS_FAIL_ON_ERROR, NULL);
@@ -348,15 +357,16 @@ check_header(const struct thumb_config *cfg, VipsSource *source,
 		*h = res->src_width;
 	}
 	colour_of(head, c);
-	g_object_unref(head);
 	if (cfg->max_pixels > 0 &&
 	    (uint64_t)res->src_width * (uint64_t)res->src_height > cfg->max_pixels) {
 		set_reason(res, THUMB_ERR_SOURCE,
 			   "image too large: %dx%d is over max_pixels %llu",
 			   res->src_width, res->src_height,
 			   (unsigned long long)cfg->max_pixels);
+		g_object_unref(head);
 		return -1;
 	}
+	*headp = head;
 	return 0;
 }
 
@@ -380,7 +390,36 @@ judge(const struct colour *c, struct thumb_result *res)
 }
 
 /*
- * vips_thumbnail_source() into a W x H box, in sRGB.  With
+ * What render() thumbnails: the source through libvips' loader, or,
+ * when IMAGE is set, an image the fast PNG path decoded from it.
+ */
+struct input {
+	VipsSource *source;
+	VipsImage *image;
+};
+
+/*
+ * vips_thumbnail_source() or vips_thumbnail_image(): the same operation
+ * (libvips has no shrink-on-load for PNG, so for a PNG only the loader
+ * differs).  Returns 0 or -1.
+ */
+static int
+thumbnail(const struct input *in, int w, int h, VipsInteresting crop,
+	  const char *export_profile, VipsImage **out)
+{
+	if (in->image != NULL)
+		return vips_thumbnail_image(in->image, out, w, "height", h,
+					    "size", VIPS_SIZE_DOWN, "crop",
+					    crop, "export_profile",
+					    export_profile, NULL);
+	return vips_thumbnail_source(in->source, out, w, "height", h, "size",
+				     VIPS_SIZE_DOWN, "crop", crop,
+				     "export_profile", export_profile,
+				     "option_string", LOAD_OPTIONS, NULL);
+}
+
+/*
+ * thumbnail() into a W x H box, in sRGB.  With
  * export_profile, libvips 8.14's thumbnail converts from the embedded
  * profile after the shrink, on the small image; without it, it leaves
  * the pixels alone, which is what the other verdicts want.  Grey pixels
@@ -390,16 +429,13 @@ judge(const struct colour *c, struct thumb_result *res)
  * grey pixels.  Returns a new reference, or NULL.
  */
 static VipsImage *
-shrink(VipsSource *source, int w, int h, VipsInteresting crop,
+shrink(const struct input *in, int w, int h, VipsInteresting crop,
        enum icc_verdict v, bool grey)
 {
 	VipsImage *t, *out;
 
-	if (vips_thumbnail_source(source, &t, w, "height", h, "size",
-				  VIPS_SIZE_DOWN, "crop", crop,
-				  "export_profile",
-				  v == ICC_CONVERT ? "srgb" : NULL,
-				  "option_string", LOAD_OPTIONS, NULL) != 0)
+	if (thumbnail(in, w, h, crop, v == ICC_CONVERT ? "srgb" : NULL,
+		      &t) != 0)
 		return NULL;
 	if (v == ICC_AS_IS || (v == ICC_CONVERT && !grey))
 		return t;
@@ -423,7 +459,7 @@ shrink(VipsSource *source, int w, int h, VipsInteresting crop,
  * with RES set.
  */
 static int
-render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
+render(const struct thumb_config *cfg, const struct input *in, int w, int h,
        const struct colour *c, const struct thumb_output *outs, size_t n,
        void **bufs, size_t *lens, struct thumb_result *res)
 {
@@ -434,13 +470,13 @@ render(const struct thumb_config *cfg, VipsSource *source, int w, int h,
 	int rc = -1;
 
 	if (n == 1) {
-		base = shrink(source, outs[0].width, outs[0].height, crop, v,
+		base = shrink(in, outs[0].width, outs[0].height, crop, v,
 			      c->grey);
 	} else {
 		int bw, bh;
 
 		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
-		base = shrink(source, bw, bh, VIPS_INTERESTING_NONE, v, c->grey);
+		base = shrink(in, bw, bh, VIPS_INTERESTING_NONE, v, c->grey);
 		if (base != NULL)
 			mem = vips_image_copy_memory(base);
 	}
@@ -481,8 +517,8 @@ out:
 }
 
 /*
- * Whether a fast path made the thumbnails into BUFS / LENS; says which,
- * or why not, in RES->engine.
+ * Whether the JPEG or TIFF fast path made the thumbnails into BUFS /
+ * LENS; says which, or why the TIFF one did not, in RES->engine.
  */
 static bool
 fast_paths(const struct thumb_config *cfg, int fd, size_t size,
@@ -507,6 +543,60 @@ fast_paths(const struct thumb_config *cfg, int fd, size_t size,
 	return false;
 }
 
+/*
+ * The fast PNG path's image of the file in *IMG, when it takes it; the
+ * engine named in RES when the file is a PNG.
+ */
+static void
+try_png(const struct thumb_config *cfg, int fd, size_t size, VipsImage *head,
+	struct thumb_result *res, VipsImage **img)
+{
+	const char *why = "";
+
+	*img = NULL;
+	if (!cfg->png_fast)
+		return;
+	switch (pngfast_decode(cfg, fd, size, head, img, &why)) {
+	case PNGFAST_OK:
+		snprintf(res->engine, sizeof(res->engine), "png-fast");
+		break;
+	case PNGFAST_FALLBACK:
+		snprintf(res->engine, sizeof(res->engine), "libvips (png: %s)",
+			 why);
+		break;
+	case PNGFAST_NOT_PNG:
+		break;
+	}
+}
+
+/*
+ * Fills bufs[] by a fast path, or by render() from the fast PNG path's
+ * image or the source.  Takes HEAD's reference, and drops it before
+ * render(), so that libvips' path runs as it always has.  Returns 0 or
+ * -1 with RES set.
+ */
+static int
+make(const struct thumb_config *cfg, int fd, size_t size, VipsSource *source,
+     VipsImage *head, int w, int h, const struct colour *c,
+     const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
+     struct thumb_result *res)
+{
+	struct input in = { source, NULL };
+	int rc = 0;
+
+	if (!fast_paths(cfg, fd, size, outs, n, bufs, lens, res)) {
+		try_png(cfg, fd, size, head, res, &in.image);
+		g_object_unref(head);
+		head = NULL;
+		rc = render(cfg, &in, w, h, c, outs, n, bufs, lens, res);
+	}
+	if (head != NULL)
+		g_object_unref(head);
+	if (in.image != NULL)
+		g_object_unref(in.image);
+	return rc;
+}
+
 static bool
 same_file_state(const struct stat *a, const struct stat *b)
 {
@@ -524,6 +614,7 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	struct stat before, after;
 	VipsSource *source = NULL;
 	struct colour colour = { NULL, 0, false };
+	VipsImage *head;
 	int fd, w, h;
 
 	memset(res, 0, sizeof(*res));
@@ -565,11 +656,9 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 		set_vips_reason(res, "cannot read");
 		goto out;
 	}
-	if (check_header(cfg, source, res, &w, &h, &colour) != 0)
-		goto out;
-	if (!fast_paths(cfg, fd, (size_t)before.st_size, outs, n, bufs, lens,
-			res) &&
-	    render(cfg, source, w, h, &colour, outs, n, bufs, lens, res) != 0)
+	if (check_header(cfg, source, res, &w, &h, &colour, &head) != 0 ||
+	    make(cfg, fd, (size_t)before.st_size, source, head, w, h, &colour,
+		 outs, n, bufs, lens, res) != 0)
 		goto out;
 	if (fstat(fd, &after) != 0 || !same_file_state(&before, &after)) {
 		set_reason(res, THUMB_ERR_CHANGED, "changed while being read");

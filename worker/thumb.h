@@ -23,12 +23,14 @@
 struct thumb_config {
 	enum thumb_crop crop;
 	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
-	bool tiff_fast;		/* try tifffast.h first (tests turn it off) */
+	bool tiff_fast;		/* try tifffast.h (tests turn them off) */
+	bool png_fast;		/* try pngfast.h */
 	bool keep_metadata;
 	bool untrusted_loaders;
 	bool follow_symlinks;
 	uint64_t max_pixels;
 	uint64_t max_file_bytes;
+	uint64_t memory_bytes;		/* the worker's RLIMIT_AS, 0: none */
 	unsigned vips_threads;
 };
 
@@ -59,9 +61,10 @@ struct thumb_result {
 	long mtime_nsec;
 	char reason[THUMB_REASON_MAX];
 	/*
-	 * What made the thumbnails: "jpeg-fast", "tiff-fast", or "libvips",
-	 * with why a fast path declined in brackets when it says
-	 * ("libvips (tiff: ICC profile)"); for the debug log.
+	 * What made (or failed to make) the thumbnails: "jpeg-fast",
+	 * "tiff-fast", "png-fast", or "libvips", with why a fast path
+	 * declined in brackets when it says ("libvips (tiff: ICC
+	 * profile)"); empty when no decoder ran.  For the debug log.
 	 */
 	char engine[THUMB_ENGINE_MAX];
 	/* a remark for the debug log on a job that succeeded anyway, such

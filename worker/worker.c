@@ -299,11 +299,13 @@ main(int argc, char **argv)
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
 	cfg.tiff_fast = true;
+	cfg.png_fast = true;	/* no setting: they give libvips' bytes */
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;
 	cfg.max_pixels = setup.max_pixels;
 	cfg.max_file_bytes = setup.max_file_bytes;
+	cfg.memory_bytes = (uint64_t)setup.memory_mb << 20;
 	cfg.vips_threads = setup.vips_threads;
 	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0)
 		die("%s", err);

@@ -280,11 +280,13 @@ main(int argc, char **argv)
 	 * hands them on */
 	b.tcfg = (struct thumb_config){
 		.crop = b.settings.crop,
+		.png_fast = true,
 		.keep_metadata = b.settings.keep_metadata,
 		.untrusted_loaders = b.settings.limits.untrusted_loaders,
 		.follow_symlinks = b.settings.filter.follow_symlinks,
 		.max_pixels = b.settings.limits.max_pixels,
 		.max_file_bytes = (uint64_t)b.settings.limits.max_file_mb << 20,
+		.memory_bytes = (uint64_t)b.settings.limits.worker_memory_mb << 20,
 		.vips_threads = b.settings.limits.vips_threads,
 		.tiff_fast = true,
 	};

@@ -76,3 +76,10 @@ TESTS += %D%/metadata
 %C%_metadata_SOURCES = %D%/metadata.c %D%/ctest.c %D%/ctest.h
 %C%_metadata_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(EXIF_CFLAGS)
 %C%_metadata_LDADD = $(ENGINE_LIBS)
+# The worker's fast PNG path against its libvips path: the same
+# thumbnail files, byte for byte, and the files it must leave to libvips.
+check_PROGRAMS += %D%/png_identity
+TESTS += %D%/png_identity
+%C%_png_identity_SOURCES = %D%/png_identity.c %D%/testpng.c %D%/testpng.h
+%C%_png_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(PNG_CFLAGS) $(DEFLATE_CFLAGS)
+%C%_png_identity_LDADD = $(ENGINE_LIBS) $(PNG_LIBS)

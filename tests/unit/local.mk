@@ -87,6 +87,15 @@ TESTS += %D%/check_jpegscan
 %C%_check_jpegscan_CFLAGS = $(unit_cflags) $(JPEG_CFLAGS)
 %C%_check_jpegscan_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
+# The fast PNG path's chunk walk (worker/pngparse.c) on PNGs built chunk by
+# chunk, and its row filters (worker/pngfilter.c) against the specification.
+check_PROGRAMS += %D%/check_pngparse
+TESTS += %D%/check_pngparse
+
+%C%_check_pngparse_SOURCES = %D%/check_pngparse.c %D%/testutil.c %D%/testutil.h
+%C%_check_pngparse_CFLAGS = $(unit_cflags) $(DEFLATE_CFLAGS)
+%C%_check_pngparse_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+
 # The fast path's reduce (worker/resample.c) against vips_resize().
 check_PROGRAMS += %D%/check_resample
 TESTS += %D%/check_resample

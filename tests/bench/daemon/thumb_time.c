@@ -105,11 +105,14 @@ main(int argc, char **argv)
 	nfiles = argc - optind - 1;
 	tc = (struct thumb_config){
 		.crop = s.crop,
+		.png_fast = true,
+		.tiff_fast = true,
 		.keep_metadata = s.keep_metadata,
 		.untrusted_loaders = s.limits.untrusted_loaders,
 		.follow_symlinks = s.filter.follow_symlinks,
 		.max_pixels = s.limits.max_pixels,
 		.max_file_bytes = (uint64_t)s.limits.max_file_mb << 20,
+		.memory_bytes = (uint64_t)s.limits.worker_memory_mb << 20,
 		.vips_threads = s.limits.vips_threads,
 	};
 	if (thumb_init(argv[0], &tc, err, sizeof(err)) < 0) {

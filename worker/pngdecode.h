@@ -1,0 +1,36 @@
+/*
+ * pngdecode.h - a parsed PNG's pixels, as libvips' PNG loader has them.
+ *
+ * The decoding half of the fast PNG path (pngfast.h): inflate the IDAT
+ * data with libdeflate, undo the row filters (pngfilter.h), undo Adam7,
+ * and expand the samples exactly as libvips 8.14's loader has libpng
+ * expand them.  No libvips here, so that the fuzzer runs it.
+ */
+#ifndef THUMPER_PNGDECODE_H
+#define THUMPER_PNGDECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/pngparse.h"
+
+/*
+ * The bytes pngdecode() holds at its peak besides the file; *PIXLEN is
+ * the size of its result: width x height x bands samples of 8 bits, or
+ * of 16 for a 16-bit file.
+ */
+uint64_t pngdecode_need(const struct pngparse *png, uint64_t *pixlen);
+
+/*
+ * Decodes the PNG *FILE (parsed into PNG) into a new buffer (release
+ * with free()) of the pixels, rows top to bottom, samples interleaved,
+ * 16-bit samples in host order.  The IDAT data are gathered in place in
+ * *FILE, which is freed (and set to NULL) once inflated.  Returns the
+ * buffer, or NULL with *WHY (a static string): "out of memory",
+ * "inflate failed" (including a wrong size, trailing data or Adler-32,
+ * which libpng does not check), "bad filter type".
+ */
+uint8_t *pngdecode(const struct pngparse *png, uint8_t **file,
+		   const char **why);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * pngfast.c - PNG images for libvips without libpng (see pngfast.h).
+ *
+ * The pixels come from pngdecode.c; this file decides whether to try,
+ * and hands libvips an image it cannot tell from its loader's: the
+ * header fields and metadata are copied from libvips' own header read of
+ * the file, so EXIF, orientation and resolution need no second
+ * implementation, and the pixel buffer becomes the image's, freed on
+ * "postclose", without a copy.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "worker/pngdecode.h"
+#include "worker/pngfast.h"
+#include "worker/pngparse.h"
+
+/*
+ * The most one decode may hold at once (the file, the inflated rows, the
+ * pixels): a quarter of the worker's address-space limit
+ * (worker_memory_mb, design.md §3), leaving the rest to the process and
+ * libvips' thumbnail of the image; without a limit, a quarter of the
+ * default one.  Bigger images go to libvips, which streams non-interlaced
+ * PNGs row by row.
+ */
+#define BUDGET_UNLIMITED (256u << 20)
+
+static uint64_t
+budget(const struct thumb_config *cfg)
+{
+	return cfg->memory_bytes > 0 ? cfg->memory_bytes / 4 : BUDGET_UNLIMITED;
+}
+
+/* What the image will be, checked against libvips' header of the file. */
+static int
+matches_header(const struct pngparse *png, VipsImage *head)
+{
+	VipsInterpretation in;
+
+	if (png->depth == 16)
+		in = png->bands < 3 ? VIPS_INTERPRETATION_GREY16
+				    : VIPS_INTERPRETATION_RGB16;
+	else
+		in = png->bands < 3 ? VIPS_INTERPRETATION_B_W
+				    : VIPS_INTERPRETATION_sRGB;
+	return head->Xsize == (int)png->width &&
+	       head->Ysize == (int)png->height && head->Bands == png->bands &&
+	       head->BandFmt == (png->depth == 16 ? VIPS_FORMAT_USHORT
+						  : VIPS_FORMAT_UCHAR) &&
+	       head->Coding == VIPS_CODING_NONE && head->Type == in;
+}
+
+static void
+free_cb(VipsImage *img, void *buf)
+{
+	(void)img;
+	free(buf);
+}
+
+static void *
+copy_meta_cb(VipsImage *head, const char *name, GValue *value, void *a)
+{
+	VipsImage *out = a;
+
+	(void)head;
+	if (vips_image_get_typeof(out, name) == 0)
+		vips_image_set(out, name, value);
+	return NULL;
+}
+
+/*
+ * PIX (LEN bytes) as a VipsImage with HEAD's header fields and metadata
+ * (the fields a new image already has, width to filename, are HEAD's by
+ * construction or do not matter).  Takes *PIX.  Returns a new reference,
+ * or NULL.
+ */
+static VipsImage *
+wrap(uint8_t **pix, size_t len, VipsImage *head)
+{
+	VipsImage *mem, *out;
+
+	mem = vips_image_new_from_memory(*pix, len, head->Xsize, head->Ysize,
+					 head->Bands, head->BandFmt);
+	if (mem == NULL)
+		return NULL;
+	g_signal_connect(mem, "postclose", G_CALLBACK(free_cb), *pix);
+	*pix = NULL;
+	if (vips_copy(mem, &out, "interpretation", head->Type, "xres",
+		      head->Xres, "yres", head->Yres, NULL) != 0)
+		out = NULL;
+	g_object_unref(mem);
+	if (out == NULL)
+		return NULL;
+	vips_image_map(head, copy_meta_cb, out);
+	/* setting exif-data parses it again, resolution included */
+	if (out->Xres != head->Xres || out->Yres != head->Yres ||
+	    out->Type != head->Type) {
+		g_object_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Everything after the signature, with FILE (SIZE bytes), which it
+ * frees.  Returns the image, or NULL with *WHY.
+ */
+static VipsImage *
+run(const struct thumb_config *cfg, uint8_t *file, size_t size, int fd,
+    VipsImage *head, const char **why)
+{
+	struct pngparse png;
+	uint64_t pixlen;
+	uint8_t *pix = NULL;
+	VipsImage *img = NULL;
+
+	if (fsutil_pread_full(fd, file, size, 0) != 0) {
+		*why = "cannot read";
+		goto out;
+	}
+	if (pngparse(file, size, &png, why) != PNGPARSE_OK)
+		goto out;
+	if (!matches_header(&png, head)) {
+		*why = "libvips reads another image";
+		goto out;
+	}
+	if (size + pngdecode_need(&png, &pixlen) > budget(cfg)) {
+		*why = "over the memory budget";
+		goto out;
+	}
+	if ((pix = pngdecode(&png, &file, why)) == NULL)
+		goto out;
+	/* a fallback leaves libvips' error buffer as it was */
+	*why = "cannot make the image";
+	vips_error_freeze();
+	img = wrap(&pix, (size_t)pixlen, head);
+	vips_error_thaw();
+out:
+	free(pix);
+	free(file);
+	return img;
+}
+
+enum pngfast_status
+pngfast_decode(const struct thumb_config *cfg, int fd, size_t size,
+	       VipsImage *head, VipsImage **out, const char **why)
+{
+	uint8_t sig[8], *file;
+
+	*out = NULL;
+	if (size < sizeof(sig) ||
+	    fsutil_pread_full(fd, sig, sizeof(sig), 0) != 0 ||
+	    !pngparse_is_png(sig, sizeof(sig))) {
+		*why = "not a PNG";
+		return PNGFAST_NOT_PNG;
+	}
+	if (cfg->keep_metadata) {
+		*why = "keep_metadata";
+		return PNGFAST_FALLBACK;
+	}
+	if ((file = malloc(size)) == NULL) {
+		*why = "out of memory";
+		return PNGFAST_FALLBACK;
+	}
+	if ((*out = run(cfg, file, size, fd, head, why)) == NULL)
+		return PNGFAST_FALLBACK;
+	*why = "";
+	return PNGFAST_OK;
+}
