@@ -45,9 +45,15 @@ shard_owns(const struct shard *s, const char *rel)
 	return s->n == 0 || shard_of(rel, s->n) == s->k;
 }
 
-/* A plain decimal number 0..SHARD_MAX, all of STR.  0 or -1. */
+/*
+ * Slurm array task ids go up to MaxArraySize - 1 (at most 4,000,000), far
+ * past SHARD_MAX; only N is held to SHARD_MAX.
+ */
+#define ID_MAX 0x7fffffffUL
+
+/* A plain decimal number 0..MAX, all of STR.  0 or -1. */
 static int
-number(const char *str, uint32_t *out)
+number(const char *str, unsigned long max, uint32_t *out)
 {
 	unsigned long v;
 	char *end;
@@ -56,7 +62,7 @@ number(const char *str, uint32_t *out)
 		return -1;
 	errno = 0;
 	v = strtoul(str, &end, 10);
-	if (errno != 0 || *end != '\0' || v > SHARD_MAX)
+	if (errno != 0 || *end != '\0' || v > max)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -75,11 +81,12 @@ shard_parse(const char *str, struct shard *out, char *err, size_t errsz)
 	}
 	memcpy(k, str, (size_t)(slash - str));
 	k[slash - str] = '\0';
-	if (number(k, &kv) != 0 || number(slash + 1, &nv) != 0) {
+	if (number(k, UINT32_MAX, &kv) != 0 ||
+	    number(slash + 1, UINT32_MAX, &nv) != 0) {
 		snprintf(err, errsz, "'%s' is not K/N (for example 2/16)", str);
 		return -EINVAL;
 	}
-	if (nv < 1 || kv < 1 || kv > nv) {
+	if (nv < 1 || nv > SHARD_MAX || kv < 1 || kv > nv) {
 		snprintf(err, errsz, "'%s': K must be 1 to N and N 1 to %d",
 			 str, SHARD_MAX);
 		return -EINVAL;
@@ -89,14 +96,18 @@ shard_parse(const char *str, struct shard *out, char *err, size_t errsz)
 	return 0;
 }
 
-/* Variable NAME as a number; its text (or "unset") in SEEN.  0 or -1. */
+/*
+ * Variable NAME as a number up to MAX; its text (or "(unset)") in SEEN,
+ * whatever it holds.  0 or -1.
+ */
 static int
-env_number(const char *name, uint32_t *out, char *seen, size_t seensz)
+env_number(const char *name, unsigned long max, uint32_t *out, char *seen,
+	   size_t seensz)
 {
 	const char *v = getenv(name);
 
 	snprintf(seen, seensz, "%s=%s", name, v ? v : "(unset)");
-	return number(v, out);
+	return number(v, max, out);
 }
 
 static int
@@ -105,26 +116,35 @@ from_slurm(struct shard *out, char *err, size_t errsz)
 	char id_s[64], min_s[64], count_s[64], max_s[64];
 	const char *step = getenv("SLURM_ARRAY_TASK_STEP");
 	uint32_t id, min, count, max;
+	int bad;
 
-	if (env_number("SLURM_ARRAY_TASK_ID", &id, id_s, sizeof(id_s)) ||
-	    env_number("SLURM_ARRAY_TASK_MIN", &min, min_s, sizeof(min_s)) ||
-	    env_number("SLURM_ARRAY_TASK_COUNT", &count, count_s,
-		       sizeof(count_s)) || count < 1 || id < min ||
-	    id - min >= count) {
-		snprintf(err, errsz, "a Slurm job array needs "
-			 "SLURM_ARRAY_TASK_ID, _MIN and _COUNT with MIN <= ID "
-			 "< MIN + COUNT; found %s, %s, %s", id_s, min_s,
-			 count_s);
-		return -EINVAL;
-	}
-	if (env_number("SLURM_ARRAY_TASK_MAX", &max, max_s, sizeof(max_s)) != 0)
+	/* each one read, so that the message can show what was found */
+	bad = env_number("SLURM_ARRAY_TASK_ID", ID_MAX, &id, id_s,
+			 sizeof(id_s));
+	bad |= env_number("SLURM_ARRAY_TASK_MIN", ID_MAX, &min, min_s,
+			  sizeof(min_s));
+	bad |= env_number("SLURM_ARRAY_TASK_COUNT", SHARD_MAX, &count,
+			  count_s, sizeof(count_s));
+	if (env_number("SLURM_ARRAY_TASK_MAX", ID_MAX, &max, max_s,
+		       sizeof(max_s)) != 0 && !bad)
 		max = min + count - 1;	/* unset: nothing to check */
-	if ((step != NULL && strcmp(step, "1") != 0) || max < min ||
-	    max - min + 1 != count) {
+	/*
+	 * The step before the task's place in the range: task 14 of
+	 * --array=0-15:2 is outside MIN + COUNT only because of its step.
+	 */
+	if (!bad && count >= 1 && ((step != NULL && strcmp(step, "1") != 0) ||
+				   max < min || max - min + 1 != count)) {
 		snprintf(err, errsz, "the Slurm job array must be one range "
 			 "with step 1 (like --array=0-15); found "
 			 "SLURM_ARRAY_TASK_STEP=%s, %s, %s, %s",
 			 step ? step : "(unset)", min_s, max_s, count_s);
+		return -EINVAL;
+	}
+	if (bad || count < 1 || id < min || id - min >= count) {
+		snprintf(err, errsz, "a Slurm job array needs "
+			 "SLURM_ARRAY_TASK_ID, _MIN and _COUNT with MIN <= ID "
+			 "< MIN + COUNT and COUNT 1 to %d; found %s, %s, %s",
+			 SHARD_MAX, id_s, min_s, count_s);
 		return -EINVAL;
 	}
 	out->k = id - min + 1;
@@ -137,15 +157,17 @@ from_kubernetes(struct shard *out, char *err, size_t errsz)
 {
 	char index_s[64], count_s[64];
 	uint32_t index, count;
+	int bad;
 
-	if (env_number("JOB_COMPLETION_INDEX", &index, index_s,
-		       sizeof(index_s)) ||
-	    env_number("THUMPER_SHARD_COUNT", &count, count_s,
-		       sizeof(count_s)) || count < 1 || index >= count) {
+	bad = env_number("JOB_COMPLETION_INDEX", ID_MAX, &index, index_s,
+			 sizeof(index_s));
+	bad |= env_number("THUMPER_SHARD_COUNT", SHARD_MAX, &count, count_s,
+			  sizeof(count_s));
+	if (bad || count < 1 || index >= count) {
 		snprintf(err, errsz, "a Kubernetes Indexed Job needs "
-			 "JOB_COMPLETION_INDEX below THUMPER_SHARD_COUNT (set "
-			 "it to the Job's completions); found %s, %s",
-			 index_s, count_s);
+			 "JOB_COMPLETION_INDEX below THUMPER_SHARD_COUNT (1 to "
+			 "%d: set it to the Job's completions); found %s, %s",
+			 SHARD_MAX, index_s, count_s);
 		return -EINVAL;
 	}
 	out->k = index + 1;

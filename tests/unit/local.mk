@@ -137,4 +137,13 @@ TESTS += %D%/check_batch_opts
 %C%_check_batch_opts_CFLAGS = $(unit_cflags)
 %C%_check_batch_opts_LDADD = batch/libbatch.a lib/libthumper.a \
 	$(LIBCONFIG_LIBS) $(CHECK_LIBS)
+
+# Which files are a shard's (lib/shard.c): the pinned hash, an even,
+# disjoint split, K/N and the Slurm and Kubernetes variables.
+check_PROGRAMS += %D%/check_shard
+TESTS += %D%/check_shard
+
+%C%_check_shard_SOURCES = %D%/check_shard.c %D%/testutil.c %D%/testutil.h
+%C%_check_shard_CFLAGS = $(unit_cflags)
+%C%_check_shard_LDADD = lib/libthumper.a $(CHECK_LIBS)
 endif
