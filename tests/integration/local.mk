@@ -56,3 +56,8 @@ TESTS += %D%/jpeg_quality
 %C%_jpeg_quality_SOURCES = %D%/jpeg_quality.c
 %C%_jpeg_quality_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) $(EXIF_CFLAGS)
 %C%_jpeg_quality_LDADD = $(ENGINE_LIBS)
+# thumper --shard: N shards add up to the unsharded run, alone or at once;
+# --shard env under Slurm's and Kubernetes' variables; the walk's stat
+# count (strace, when there is one).
+TESTS += %D%/batch_shard.sh
+EXTRA_DIST += %D%/batch_shard.sh
