@@ -61,3 +61,8 @@ TESTS += %D%/jpeg_quality
 # count (strace, when there is one).
 TESTS += %D%/batch_shard.sh
 EXTRA_DIST += %D%/batch_shard.sh
+# contrib/'s job files without a cluster: the sbatch script run as the
+# tasks of an array, the Indexed Job's manifest parsed and its command run
+# once per index (make check-slurm runs the sbatch file under Slurm).
+TESTS += %D%/contrib_slurm.sh %D%/contrib_kubernetes.sh
+EXTRA_DIST += %D%/contrib_slurm.sh %D%/contrib_kubernetes.sh
