@@ -142,6 +142,40 @@ t_concurrent_shards() {
 		"$d/all" "$d/dest"
 }
 
+# Shards in containers, or on several machines, sharing one DEST: each in
+# its own pid namespace, where its workers get the same PIDs as the
+# others' (2, 3, ...), as in Kubernetes pods.  Their temporaries must not
+# collide, and no shard's start-up walk may take another's live writer
+# for a dead one of its own (design.md §4).
+t_shards_in_separate_pid_namespaces() {
+	local d k rcs= pids=()
+	if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+		skip "3 shards in 3 pid namespaces at once give the unsharded tree" \
+			"needs root and unshare --pid (util-linux)"
+		return
+	fi
+	d=$(newdir)
+	make_tree "$d/src"
+	for k in $(seq 30 89); do mkimg "$d/src/many/f$k.jpg" 160 120; done
+	run_thumper -j 2 "$d/src" "$d/all"
+	for k in 1 2 3; do
+		timeout -k 5 "$THUMPER_TEST_TIMEOUT" unshare --pid --fork --mount-proc \
+			"$THUMPER" -j 2 --shard "$k/3" "$d/src" "$d/dest" \
+			>"$d/out$k" 2>"$d/err$k" </dev/null &
+		pids+=($!)
+		bg_track $!
+	done
+	for k in 0 1 2; do
+		wait "${pids[$k]}"
+		rcs="$rcs $?"
+		bg_untrack "${pids[$k]}"
+	done
+	expect_eq "3 shards in 3 pid namespaces at once: only the corrupt file fails" \
+		"$(echo $rcs | tr ' ' '\n' | sort | tr -d '\n') $(cat "$d"/err? | grep -c '^thumper: failed:')" "001 1"
+	same_tree "3 shards in 3 pid namespaces at once give the unsharded tree, no temporaries" \
+		"$d/all" "$d/dest"
+}
+
 t_added_files_stay_in_their_shard() {
 	local d k old new bad=
 	d=$(newdir)
@@ -328,6 +362,7 @@ t_walk_skips_other_shards_files() {
 t_shards_add_up_to_the_whole
 t_rerun_writes_nothing
 t_concurrent_shards
+t_shards_in_separate_pid_namespaces
 t_added_files_stay_in_their_shard
 t_summary_names_the_shard
 t_bad_values_exit_2
