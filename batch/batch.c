@@ -385,6 +385,7 @@ start(struct batch *b)
 		fprintf(stderr, "thumper: %s: %s\n", b->src, strerror(-rc));
 		return -1;
 	}
+	walk_set_shard(b->walk, &b->o->shard);
 	if ((rc = pool_new(&b->loop, &po, done_cb, fatal_cb, b, &b->pool)) != 0) {
 		fprintf(stderr, "thumper: cannot start the pool: %s\n",
 			strerror(-rc));
@@ -451,6 +452,7 @@ batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	if (b.show_progress)
 		fputs("\r\033[K", stderr);
 	out->ran = true;
+	out->shard = o->shard;
 	memcpy(out->src, b.src, sizeof(out->src));
 	memcpy(out->dest, b.dest, sizeof(out->dest));
 	out->done = b.done;

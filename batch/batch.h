@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "lib/settings.h"
+#include "lib/shard.h"
 
 enum batch_progress { PROGRESS_AUTO = -1, PROGRESS_OFF = 0, PROGRESS_ON = 1 };
 
@@ -30,6 +31,7 @@ struct batch_opts {
 	bool json;
 	bool quiet;		/* do not list each failure on stderr */
 	enum batch_progress progress;
+	struct shard shard;	/* n == 0: every file */
 	struct settings settings;
 	/* thumper bench only */
 	unsigned jobs_lo, jobs_hi;	/* worker counts to measure */
@@ -72,6 +74,7 @@ struct batch_summary {
 	bool ran;		/* false: stopped before the run (message printed) */
 	char src[PATH_MAX];	/* resolved */
 	char dest[PATH_MAX];
+	struct shard shard;
 	unsigned long done, skipped, failed;
 	uint64_t pixels;	/* width x height of the sources done */
 	double elapsed_s;	/* pool start to the last worker gone */

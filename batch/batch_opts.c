@@ -18,10 +18,11 @@
 
 #include "batch/batch.h"
 #include "lib/config.h"
+#include "lib/shard.h"
 
 enum {
 	OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_PLOT, OPT_RUNS,
+	OPT_PLOT, OPT_RUNS, OPT_SHARD,
 };
 
 #define JOBS_MAX 1024
@@ -43,6 +44,7 @@ enum {
 
 static const struct option batch_long_opts[] = {
 	COMMON_OPTS,
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,6 +71,9 @@ batch_usage(FILE *f)
 	      "      --progress        show progress (default: when stderr is a tty)\n"
 	      "      --no-progress     do not show progress\n"
 	      "      --json            print the summary as JSON on stdout\n"
+	      "      --shard K/N       only the files of shard K of N (1-based);\n"
+	      "                        'env' reads K and N from a Slurm job array\n"
+	      "                        or a Kubernetes Indexed Job\n"
 	      "  -c, --config FILE     thumbnail settings from a thumper.conf\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
@@ -241,6 +246,26 @@ parse_jobs(const char *arg, bool bench, struct batch_opts *o, char *err,
 	return 0;
 }
 
+/* --shard K/N or --shard env. */
+static int
+parse_shard(const char *arg, struct batch_opts *o, char *err, size_t errsz)
+{
+	char why[512];
+
+	if (strcmp(arg, "env") == 0) {
+		if (shard_from_env(&o->shard, why, sizeof(why)) != 0) {
+			snprintf(err, errsz, "--shard env: %s", why);
+			return -1;
+		}
+		return 0;
+	}
+	if (shard_parse(arg, &o->shard, why, sizeof(why)) != 0) {
+		snprintf(err, errsz, "--shard: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Option C if it says how to run (-j, --force, --progress, --no-progress,
  * --json, -c, and the bench's --plot and --runs) into O.  0 taken, -1 a
@@ -282,6 +307,8 @@ parse_run_opt(int c, const char *arg, bool bench, struct batch_opts *o,
 	case 'c':
 		o->config_path = arg;
 		return 0;
+	case OPT_SHARD:
+		return parse_shard(arg, o, err, errsz);
 	}
 	return 1;
 }

@@ -19,12 +19,17 @@
 static void
 print_json(const struct batch_summary *b)
 {
+	char shard[SHARD_STRMAX];
 	double el = b->elapsed_s;
 
 	printf("{\"source\": ");
 	escape_json(stdout, b->src);
 	printf(", \"dest\": ");
 	escape_json(stdout, b->dest);
+	if (b->shard.n > 0)
+		printf(", \"shard\": \"%s\"", shard_str(&b->shard, shard));
+	else
+		printf(", \"shard\": null");
 	printf(", \"done\": %lu, \"skipped\": %lu, \"failed\": %lu, "
 	       "\"elapsed_s\": %.3f, \"rate\": %.2f, \"failures\": [",
 	       b->done, b->skipped, b->failed, el, el > 0 ? b->done / el : 0.0);
@@ -39,9 +44,22 @@ print_json(const struct batch_summary *b)
 	       b->nfailures < b->failed ? "true" : "false");
 }
 
+/* "shard K/N: " for the human summary of a shard, "" otherwise. */
+static const char *
+shard_label(const struct shard *s, char *buf, size_t bufsz)
+{
+	char ks[SHARD_STRMAX];
+
+	if (s->n == 0)
+		return "";
+	snprintf(buf, bufsz, "shard %s: ", shard_str(s, ks));
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
+	char shard[SHARD_STRMAX + 16];
 	struct batch_opts o;
 	struct batch_summary sum;
 	char err[1024];
@@ -70,9 +88,10 @@ main(int argc, char **argv)
 	if (sum.ran && o.json)
 		print_json(&sum);
 	else if (sum.ran)
-		fprintf(stderr, "thumper: %lu done, %lu skipped, %lu failed in "
-			"%.2f s (%.1f images/s)\n", sum.done, sum.skipped,
-			sum.failed, sum.elapsed_s,
+		fprintf(stderr, "thumper: %s%lu done, %lu skipped, %lu failed "
+			"in %.2f s (%.1f images/s)\n",
+			shard_label(&sum.shard, shard, sizeof(shard)),
+			sum.done, sum.skipped, sum.failed, sum.elapsed_s,
 			sum.elapsed_s > 0 ? sum.done / sum.elapsed_s : 0.0);
 	batch_summary_free(&sum);
 	batch_opts_free(&o);

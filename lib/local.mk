@@ -14,6 +14,7 @@ lib_libthumper_a_SOURCES = \
 	%D%/fsutil.c %D%/fsutil.h \
 	%D%/path.c %D%/path.h \
 	%D%/settings.c %D%/settings.h \
+	%D%/shard.c %D%/shard.h \
 	%D%/tpath.c %D%/tpath.h \
 	%D%/utf8.c %D%/utf8.h
 lib_libthumper_a_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)

@@ -11,12 +11,26 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <stdint.h>
+
 /*
- * The temporary file a process with PID uses in the folder of PATH: one per
- * process and folder, so a parent that saw a worker die knows exactly
- * which file to remove.  Returns its length or -ENAMETOOLONG.
+ * The temporary file a process with PID uses in the folder of PATH,
+ * ".thumper-PID-SPACE.tmp" with SPACE tempname_pidspace() in 8 hex
+ * digits: one per process and folder, so a parent that saw a worker die
+ * knows exactly which file to remove, and distinct for workers of the
+ * same PID on other machines or in other containers writing into the
+ * same shared folder (design.md §4).  Returns its length or
+ * -ENAMETOOLONG.
  */
 int tempname_file(char *out, size_t outsz, const char *path, pid_t pid);
+
+/*
+ * This process's PID space: a 32-bit hash of the host name and the pid
+ * namespace (/proc/self/ns/pid), worked out at the first call and kept.
+ * Every process of one machine or container has the same; a worker calls
+ * it before it is sandboxed.
+ */
+uint32_t tempname_pidspace(void);
 
 /*
  * The folder the workers' scratch folders go in: $TMPDIR when it is

@@ -1,12 +1,14 @@
 /*
  * tmpclean.c - start-up removal of leftover worker temporary files.
  *
- * A worker writes each thumbnail to ".thumper-PID.tmp" in the target
- * folder and renames it into place; one killed in between leaves that
- * file.  The pool removes it when it sees the worker die, but not if the
- * whole process tree was killed, hence this walk at start.  A file whose
- * PID is a live thumper-worker belongs to a running writer and is left
- * alone.
+ * A worker writes each thumbnail to ".thumper-PID-SPACE.tmp" in the
+ * target folder and renames it into place; one killed in between leaves
+ * that file.  The pool removes it when it sees the worker die, but not if
+ * the whole process tree was killed, hence this walk at start.  A file
+ * whose PID is a live thumper-worker belongs to a running writer and is
+ * left alone.  So is one of another PID space (SPACE, tempname.h): its
+ * writer runs on another machine or in another container sharing the
+ * folder, where a PID of ours means nothing (design.md §4).
  */
 #include <config.h>
 
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pool/tempname.h"
 #include "pool/tmpclean.h"
 #include "watch/walk.h"
 
@@ -52,6 +55,19 @@ worker_alive(long pid)
 	       close_paren[2] != 'Z' && close_paren[2] != 'X';
 }
 
+/*
+ * Whether the "-SPACE.tmp" at S names this PID space: exactly 8
+ * lowercase hex digits, as tempname_file() writes them.
+ */
+static bool
+our_space(const char *s)
+{
+	char want[16];
+
+	snprintf(want, sizeof(want), "-%08x.tmp", (unsigned)tempname_pidspace());
+	return strcmp(s, want) == 0;
+}
+
 bool
 tmpclean_is_leftover(const char *name)
 {
@@ -61,8 +77,13 @@ tmpclean_is_leftover(const char *name)
 
 	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return false;
+	if (name[sizeof(prefix) - 1] < '1' || name[sizeof(prefix) - 1] > '9')
+		return false;
 	pid = strtol(name + sizeof(prefix) - 1, &end, 10);
-	if (pid <= 0 || strcmp(end, ".tmp") != 0)
+	if (pid <= 0)
+		return false;
+	/* ".thumper-PID.tmp": written before the PID space was in the name */
+	if (strcmp(end, ".tmp") != 0 && !our_space(end))
 		return false;
 	return !worker_alive(pid);
 }

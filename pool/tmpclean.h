@@ -7,8 +7,9 @@
 #include <stdbool.h>
 
 /*
- * True when NAME is a worker temporary file (tempname_file()) whose
- * worker is gone: no live (non-zombie) thumper-worker has its pid.
+ * True when NAME is a worker temporary file (tempname_file()) of this PID
+ * space whose worker is gone: no live (non-zombie) thumper-worker has its
+ * pid.  A temporary of another PID space is never a leftover here.
  */
 bool tmpclean_is_leftover(const char *name);
 

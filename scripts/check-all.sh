@@ -9,7 +9,9 @@
 #      installed, hardened thumperd.service works (make check-systemd),
 #   5. builds the Debian package, installs it with apt in a booted Debian,
 #      serves, reloads, removes and purges it (make check-deb),
-#   6. runs every fuzz target for FUZZ_SECONDS (default 20) each,
+#   6. runs contrib/slurm/thumper-array.sbatch as a job array on a private
+#      single-node Slurm cluster (make check-slurm),
+#   7. runs every fuzz target for FUZZ_SECONDS (default 20) each,
 # and ends with one line "N passed, N failed".  Build trees go to
 # $BUILD_ROOT (default ./_check).  Exit status 0 only if nothing failed.
 set -u
@@ -86,6 +88,9 @@ tap_step "make check-systemd" "$root/systemd.tap" make -C "$root/plain" -s check
 
 step "Debian package test (make check-deb)"
 tap_step "make check-deb" "$root/deb.tap" make -C "$root/plain" -s check-deb
+
+step "Slurm job array (make check-slurm)"
+tap_step "make check-slurm" "$root/slurm.tap" make -C "$root/plain" -s check-slurm
 
 step "fuzz (${FUZZ_SECONDS:-20} s per target)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_WORK=$root/fuzz \

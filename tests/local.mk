@@ -1,5 +1,5 @@
 # Tests: unit (Check, TAP), integration (shell, TAP), fuzz targets,
-# valgrind (make check-valgrind), bench.
+# valgrind (make check-valgrind), bench, slurm (make check-slurm).
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TESTS_ENVIRONMENT = \
 	CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
@@ -17,3 +17,4 @@ include tests/fuzz/local.mk
 include tests/valgrind/local.mk
 include tests/bench/local.mk
 include tests/bench/daemon.mk
+include tests/slurm/local.mk

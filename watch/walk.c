@@ -25,6 +25,7 @@ struct level {
 
 struct walk {
 	const struct filter *filter;
+	struct shard shard;	/* files of other shards are skipped */
 	int flags;
 	struct level *stack;
 	size_t depth, cap;
@@ -175,6 +176,10 @@ walk_next(struct walk *w, struct walk_entry *e)
 			fill(w, e, false);
 			return rc;
 		}
+		/* another shard's file costs no stat (design.md §10) */
+		if (type != DT_DIR && type != DT_UNKNOWN &&
+		    !shard_owns(&w->shard, w->path + w->rootlen))
+			continue;
 		if (fstatat(dirfd(top->dir), de->d_name, &e->st,
 			    AT_SYMLINK_NOFOLLOW) != 0)
 			continue;	/* gone since readdir: nothing to do */
@@ -195,12 +200,19 @@ walk_next(struct walk *w, struct walk_entry *e)
 			    fstatat(dirfd(top->dir), de->d_name, &e->st, 0) != 0)
 				continue;
 		}
-		if (!S_ISREG(e->st.st_mode))
+		if (!S_ISREG(e->st.st_mode) ||
+		    !shard_owns(&w->shard, w->path + w->rootlen))
 			continue;
 		fill(w, e, false);
 		return 1;
 	}
 	return 0;
+}
+
+void
+walk_set_shard(struct walk *w, const struct shard *s)
+{
+	w->shard = *s;
 }
 
 void

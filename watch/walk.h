@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "lib/filter.h"
+#include "lib/shard.h"
 
 struct walk;
 
@@ -42,6 +43,12 @@ int walk_open(const char *root, const struct filter *f, int flags,
  * on past it at the next call).
  */
 int walk_next(struct walk *w, struct walk_entry *e);
+
+/*
+ * From now on yields only the files of shard S (shard.h); those of other
+ * shards are skipped without a stat when readdir gives their type.
+ */
+void walk_set_shard(struct walk *w, const struct shard *s);
 
 void walk_close(struct walk *w);
 

@@ -295,6 +295,8 @@ main(int argc, char **argv)
 		die("the first frame from the pool is not a valid SETUP");
 	confine(&setup);
 	make_scratch(&setup);
+	/* the temporaries' names need /proc, which the sandbox may hide */
+	tempname_pidspace();
 	/* proto.c asserts that the wire values are the settings' values */
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;

@@ -1,5 +1,6 @@
-# tests/bench: `make bench` and `make bench-profile` (the batch targets of
-# doc/design.md §9), never part of `make check`.
+# tests/bench: `make bench`, `make bench-shard` (which make bench runs
+# first) and `make bench-profile` (the batch targets of doc/design.md §9),
+# never part of `make check`.
 #
 # bench_loop is the worker's thumbnail code (worker/thumb.c) in a plain loop,
 # the no-pool yardstick.  It is an EXTRA_PROGRAM: only `make bench`,
@@ -17,7 +18,7 @@ CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md
 
 EXTRA_DIST += %D%/README.md %D%/run.sh %D%/bench.py \
 	%D%/make-corpus.sh %D%/original.py \
-	%D%/profile.sh %D%/profile_report.py
+	%D%/profile.sh %D%/profile_report.py %D%/shard.sh
 
 BENCH_ENV = \
 	THUMPER='$(abs_top_builddir)/thumper$(EXEEXT)' \
@@ -25,10 +26,27 @@ BENCH_ENV = \
 	BENCH_LOOP='$(abs_top_builddir)/%D%/bench_loop$(EXEEXT)' \
 	BENCH_RESULTS='$(abs_top_builddir)/bench-results.md'
 
-bench: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/bench_loop$(EXEEXT)
+bench: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/bench_loop$(EXEEXT) bench-shard
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/%D%/run.sh
+
+# One shard's walk of 1,000,000 files against find (shard.sh): walk_shard
+# is the batch's walk alone (watch/walk.c and the default filter, no pool),
+# and daemon/mktree makes the tree once.  BENCH_SHARD_* pass through.
+EXTRA_PROGRAMS += %D%/walk_shard
+%C%_walk_shard_SOURCES = %D%/walk_shard.c
+%C%_walk_shard_LDADD = watch/libwatch.a lib/libthumper.a
+CLEANFILES += %D%/walk_shard$(EXEEXT) bench-shard-results.md
+
+bench-shard: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/walk_shard$(EXEEXT) \
+		%D%/daemon/mktree$(EXEEXT)
+	THUMPER='$(abs_top_builddir)/thumper$(EXEEXT)' \
+	THUMPER_WORKER='$(abs_top_builddir)/thumper-worker$(EXEEXT)' \
+	WALK_SHARD='$(abs_top_builddir)/%D%/walk_shard$(EXEEXT)' \
+	MKTREE='$(abs_top_builddir)/%D%/daemon/mktree$(EXEEXT)' \
+	BENCH_SHARD_RESULTS='$(abs_top_builddir)/bench-shard-results.md' \
+	$(SHELL) $(abs_top_srcdir)/%D%/shard.sh
 
 bench-profile: %D%/bench_loop$(EXEEXT)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/%D%/profile.sh
 
-.PHONY: bench bench-profile
+.PHONY: bench bench-profile bench-shard

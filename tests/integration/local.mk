@@ -83,3 +83,13 @@ TESTS += %D%/png_identity
 %C%_png_identity_SOURCES = %D%/png_identity.c %D%/testpng.c %D%/testpng.h
 %C%_png_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(PNG_CFLAGS) $(DEFLATE_CFLAGS)
 %C%_png_identity_LDADD = $(ENGINE_LIBS) $(PNG_LIBS)
+# thumper --shard: N shards add up to the unsharded run, alone or at once;
+# --shard env under Slurm's and Kubernetes' variables; the walk's stat
+# count (strace, when there is one).
+TESTS += %D%/batch_shard.sh
+EXTRA_DIST += %D%/batch_shard.sh
+# contrib/'s job files without a cluster: the sbatch script run as the
+# tasks of an array, the Indexed Job's manifest parsed and its command run
+# once per index (make check-slurm runs the sbatch file under Slurm).
+TESTS += %D%/contrib_slurm.sh %D%/contrib_kubernetes.sh
+EXTRA_DIST += %D%/contrib_slurm.sh %D%/contrib_kubernetes.sh

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -470,56 +469,13 @@ START_TEST(an_empty_orphan_folder_is_removed_quietly)
 }
 END_TEST
 
-/* A child process named thumper-worker until *KILL is closed. */
-static pid_t
-fake_worker(int *kill_fd)
-{
-	int ready[2], hold[2];
-	pid_t pid;
-	char c;
-
-	ck_assert_int_eq(pipe(ready), 0);
-	ck_assert_int_eq(pipe(hold), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(ready[0]);
-		close(hold[1]);
-		prctl(PR_SET_NAME, "thumper-worker", 0, 0, 0);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(hold[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	*kill_fd = hold[1];
-	return pid;
-}
-
-/* The pid of a process that has come and gone. */
-static pid_t
-dead_pid(void)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
 START_TEST(dead_workers_temporaries_are_removed)
 {
 	char dead[64], live[64], mine[64];
 	int hold;
-	pid_t worker = fake_worker(&hold);
+	pid_t worker = testutil_fake_worker(&hold);
 
-	fmt(dead, sizeof(dead), ".thumper-%ld.tmp", (long)dead_pid());
+	fmt(dead, sizeof(dead), ".thumper-%ld.tmp", (long)testutil_dead_pid());
 	fmt(live, sizeof(live), ".thumper-%ld.tmp", (long)worker);
 	/* A live process that is not a worker (this test) is no writer. */
 	fmt(mine, sizeof(mine), ".thumper-%ld.tmp", (long)getpid());

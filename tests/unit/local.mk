@@ -154,4 +154,24 @@ TESTS += %D%/check_batch_opts
 %C%_check_batch_opts_CFLAGS = $(unit_cflags)
 %C%_check_batch_opts_LDADD = batch/libbatch.a lib/libthumper.a \
 	$(LIBCONFIG_LIBS) $(CHECK_LIBS)
+
+# Which files are a shard's (lib/shard.c): the pinned hash, an even,
+# disjoint split, K/N and the Slurm and Kubernetes variables.
+check_PROGRAMS += %D%/check_shard
+TESTS += %D%/check_shard
+
+%C%_check_shard_SOURCES = %D%/check_shard.c %D%/testutil.c %D%/testutil.h
+%C%_check_shard_CFLAGS = $(unit_cflags)
+%C%_check_shard_LDADD = lib/libthumper.a $(CHECK_LIBS)
+
+# The workers' temporary names and the leftovers a walk removes
+# (pool/tempname.c, pool/tmpclean.c): the PID space in the name, so that
+# writers on several machines or in several containers never collide.
+check_PROGRAMS += %D%/check_tmpclean
+TESTS += %D%/check_tmpclean
+
+%C%_check_tmpclean_SOURCES = %D%/check_tmpclean.c %D%/testutil.c %D%/testutil.h
+%C%_check_tmpclean_CFLAGS = $(unit_cflags)
+%C%_check_tmpclean_LDADD = pool/libpool.a watch/libwatch.a lib/libthumper.a \
+	$(CHECK_LIBS)
 endif
