@@ -201,6 +201,11 @@ void render_status(const struct json *r)
 	if (json_get(r, "uptime_s"))
 		printf(" (up %s)", fmt_uptime(render_num(r, "uptime_s"), b));
 	fputc('\n', stdout);
+	if (json_string(json_get(r, "shard"), NULL, NULL) != NULL) {
+		fmt_label("shard");
+		escape_text(stdout, json_string(json_get(r, "shard"), "", NULL));
+		fputc('\n', stdout);
+	}
 	render_roots(r);
 	render_queue(r);
 	render_workers(r);

@@ -85,6 +85,7 @@ static void
 status(struct daemon *d, FILE *f)
 {
 	struct pool_worker_info w[MAX_WORKERS_SHOWN];
+	char shard[SHARD_STRMAX];
 	uint64_t now = daemon_now_ms(d);
 	const struct daemon_parts *p = &d->parts;
 	size_t nw = p->pool ? pool_workers(p->pool, w, MAX_WORKERS_SHOWN) : 0;
@@ -94,10 +95,16 @@ status(struct daemon *d, FILE *f)
 	uint32_t p50, p99;
 
 	stats_percentiles(&d->stats, &p50, &p99);
-	fprintf(f, "{\"state\": \"%s\", \"uptime_s\": %llu, \"version\": \"%s\", "
-		"\"roots\": [", state_of(d),
+	fprintf(f, "{\"state\": \"%s\", \"uptime_s\": %llu, \"version\": \"%s\", ",
+		state_of(d),
 		(unsigned long long)((now - d->stats.started_ms) / 1000),
 		PACKAGE_VERSION);
+	if (d->cfg->shard.n > 0)
+		fprintf(f, "\"shard\": \"%s\", ",
+			shard_str(&d->cfg->shard, shard));
+	else
+		fputs("\"shard\": null, ", f);
+	fputs("\"roots\": [", f);
 	for (size_t i = 0; i < roots_count(p->roots); i++) {
 		const struct root_state *r = roots_get(p->roots, (int)i);
 

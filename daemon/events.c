@@ -7,6 +7,13 @@
  * A new folder is walked (live) because files may have landed in it
  * before its watch existed.  A full queue drops the event and marks the
  * root dirty: the walk that follows finds what was dropped.
+ *
+ * With `shard` set, several daemons serve one tree and each acts only
+ * for the files of its own shard (design.md §10): it thumbnails and
+ * deletes those, and a rename is handled by the shard of each name (the
+ * old one's removes, the new one's makes).  A moved folder's thumbnails
+ * are then made afresh rather than moved, since its files belong to
+ * every shard.
  */
 #include <config.h>
 
@@ -21,6 +28,13 @@ static const struct watch_root *
 root_cfg(const struct daemon *d, int root)
 {
 	return roots_get(d->parts.roots, root)->cfg;
+}
+
+/* Whether REL (relative to its root) is this daemon's to act on. */
+static bool
+ours(const struct daemon *d, const char *rel)
+{
+	return shard_owns(&d->cfg->shard, rel);
 }
 
 static void
@@ -55,23 +69,36 @@ file_moved(struct daemon *d, const struct watch_event *ev)
 	const struct settings *s = &d->cfg->settings;
 	char src[PATH_MAX];
 
+	if (!ours(d, ev->old_path)) {
+		if (ours(d, ev->path))
+			enqueue_live(d, ev->root, ev->path);
+		return;
+	}
 	queue_forget(d->parts.queue, ev->old_root, ev->old_path);
 	roots_source_path(d->parts.roots, ev->old_root, ev->old_path, src);
 	failures_forget(d->parts.failures, src);
-	if (thumbs_same_format(s, ev->old_path, ev->path) &&
+	if (ours(d, ev->path) && thumbs_same_format(s, ev->old_path, ev->path) &&
 	    thumbs_rename(s, root_cfg(d, ev->old_root)->dest, ev->old_path,
 			  root_cfg(d, ev->root)->dest, ev->path))
 		return;
 	if (root_cfg(d, ev->old_root)->mirror_deletes)
 		thumbs_remove(s, root_cfg(d, ev->old_root), ev->old_path);
-	enqueue_live(d, ev->root, ev->path);
+	if (ours(d, ev->path))
+		enqueue_live(d, ev->root, ev->path);
 }
 
+/* A folder's thumbnails go with it, or with their shards (see above). */
 static void
 dir_moved(struct daemon *d, const struct watch_event *ev)
 {
-	thumbs_rename_dir(&d->cfg->settings, root_cfg(d, ev->old_root)->dest,
-			  ev->old_path, root_cfg(d, ev->root)->dest, ev->path);
+	if (d->cfg->shard.n == 0)
+		thumbs_rename_dir(&d->cfg->settings,
+				  root_cfg(d, ev->old_root)->dest, ev->old_path,
+				  root_cfg(d, ev->root)->dest, ev->path);
+	else if (root_cfg(d, ev->old_root)->mirror_deletes)
+		thumbs_remove_dirs(d->loop, &d->cfg->settings,
+				   root_cfg(d, ev->old_root)->dest,
+				   ev->old_path);
 	/* Whatever was queued under the old name is found again here. */
 	queue_forget_under(d->parts.queue, ev->old_root, ev->old_path);
 	scan_add(d->parts.scan, ev->root, ev->path,
@@ -96,11 +123,16 @@ events_handle(struct daemon *d, const struct watch_event *ev)
 	switch (ev->type) {
 	case WATCH_FILE_DONE:
 		roots_source_path(d->parts.roots, ev->root, ev->path, src);
+		if (!ours(d, ev->path)) {
+			log_debug("closed %s: another shard's", src);
+			break;
+		}
 		log_debug("closed %s", src);
 		enqueue_live(d, ev->root, ev->path);
 		break;
 	case WATCH_FILE_GONE:
-		file_gone(d, ev->root, ev->path);
+		if (ours(d, ev->path))
+			file_gone(d, ev->root, ev->path);
 		break;
 	case WATCH_FILE_MOVED:
 		file_moved(d, ev);

@@ -36,6 +36,7 @@
 struct reconcile {
 	const char *src_root;
 	const struct settings *s;
+	struct shard shard;	/* source files of other shards are passed by */
 	int flags;
 	const struct reconcile_ops *ops;
 	void *data;
@@ -215,6 +216,8 @@ visit_source(struct reconcile *r, const char *name, unsigned char d_type)
 		return 0;
 	}
 	if (!filter_take_file(&r->s->filter, name) ||
+	    (r->shard.n > 0 && (join(rel, r->rel, name) != 0 ||
+				!shard_owns(&r->shard, rel))) ||
 	    fstatat(r->src_fd, name, &st,
 		    r->s->filter.follow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode))
@@ -408,6 +411,12 @@ next_pass(struct reconcile *r)
 	}
 	close_folder(r);
 	return false;
+}
+
+void
+reconcile_set_shard(struct reconcile *r, const struct shard *s)
+{
+	r->shard = *s;
 }
 
 int

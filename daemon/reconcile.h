@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "lib/settings.h"
+#include "lib/shard.h"
 
 enum {
 	RECONCILE_RECURSIVE = 1 << 0,	/* enter subdirectories */
@@ -77,6 +78,14 @@ const struct reconcile_stats *reconcile_stats(const struct reconcile *r);
 
 /* True when the source root itself held nothing at all. */
 bool reconcile_source_empty(const struct reconcile *r);
+
+/*
+ * From now on visits only the source files of shard S (shard.h): those of
+ * other shards are neither counted nor checked nor offered as stale.  Dest
+ * files are judged as before, by whether their source exists, so another
+ * shard's thumbnails are never orphans.
+ */
+void reconcile_set_shard(struct reconcile *r, const struct shard *s);
 
 void reconcile_free(struct reconcile *r);
 

@@ -309,6 +309,7 @@ start_next(struct scan *s)
 		free(t);
 		return false;
 	}
+	reconcile_set_shard(s->walk, &s->env.cfg->shard);
 	return true;
 }
 

@@ -510,6 +510,19 @@ static int load_limits(struct loader *l, const config_setting_t *s,
 	return load_group(l, s, key, limit_keys, &st->limits);
 }
 
+static int load_shard(struct loader *l, const config_setting_t *s,
+		      const char *key, void *obj, const struct key *k)
+{
+	char why[256];
+
+	if (want_type(l, s, key, CONFIG_TYPE_STRING) < 0)
+		return -1;
+	if (shard_parse(config_setting_get_string(s),
+			FIELD(obj, k, struct shard), why, sizeof(why)) != 0)
+		return config_fail(l, s, key, "%s", why);
+	return 0;
+}
+
 /* The settings groups take the struct settings inside the config. */
 #define SETTINGS_OFF offsetof(struct config, settings)
 
@@ -522,6 +535,7 @@ static const struct key top_keys[] = {
 	UINT_KEY("queue_limit", struct config, queue_limit, 1, 100000000),
 	UINT_KEY("settle_ms", struct config, settle_ms, 0, 3600000),
 	UINT_KEY("poll_interval", struct config, poll_interval, 0, 31536000),
+	{ "shard", load_shard, offsetof(struct config, shard), 0, 0 },
 	{ "watch", load_watch, 0, 0, 0 },
 	{ "sizes", load_sizes, SETTINGS_OFF, 0, 0 },
 	{ "output", load_output, SETTINGS_OFF, 0, 0 },

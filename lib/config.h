@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "lib/settings.h"
+#include "lib/shard.h"
 
 struct watch_root {
 	char *source;		/* absolute, no trailing slash */
@@ -34,6 +35,7 @@ struct config {
 	unsigned queue_limit;
 	unsigned settle_ms;
 	unsigned poll_interval;	/* seconds, 0: off */
+	struct shard shard;	/* this daemon's files of a shared tree */
 	struct watch_root *roots;
 	size_t nroots;
 	struct settings settings;

@@ -46,6 +46,7 @@ static const char *bool_name(bool b)
 
 void config_print(const struct config *c, FILE *f)
 {
+	char shard[SHARD_STRMAX];
 	const struct settings *s = &c->settings;
 	const struct limits *lim = &s->limits;
 
@@ -59,6 +60,8 @@ void config_print(const struct config *c, FILE *f)
 	fprintf(f, ";\nlog_level = \"%s\";\n", config_log_level_name(c->log_level));
 	fprintf(f, "queue_limit = %u;\nsettle_ms = %u;\npoll_interval = %u;\n",
 		c->queue_limit, c->settle_ms, c->poll_interval);
+	if (c->shard.n > 0)
+		fprintf(f, "shard = \"%s\";\n", shard_str(&c->shard, shard));
 	fputs("watch = (", f);
 	for (size_t i = 0; i < c->nroots; i++) {
 		const struct watch_root *r = &c->roots[i];

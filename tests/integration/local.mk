@@ -14,6 +14,7 @@ TESTS += \
 	%D%/daemon_failures.sh \
 	%D%/daemon_restart.sh \
 	%D%/daemon_burst.sh \
+	%D%/daemon_shard.sh \
 	%D%/ctl_client.sh
 EXTRA_DIST += \
 	%D%/lib.sh \
@@ -30,6 +31,7 @@ EXTRA_DIST += \
 	%D%/daemon_failures.sh \
 	%D%/daemon_restart.sh \
 	%D%/daemon_burst.sh \
+	%D%/daemon_shard.sh \
 	%D%/ctl_client.sh
 # the shipped units, judged by systemd-analyze (systemd/)
 TESTS += %D%/systemd_analyze.sh

@@ -80,6 +80,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.queue_limit, 100000);
 	ck_assert_uint_eq(c.settle_ms, 0);
 	ck_assert_uint_eq(c.poll_interval, 0);
+	ck_assert_uint_eq(c.shard.n, 0);
 	ck_assert_uint_eq(c.nroots, 0);
 	ck_assert_uint_eq(c.settings.nsizes, 1);
 	ck_assert_int_eq(c.settings.sizes[0].width, 200);
@@ -107,6 +108,7 @@ static const char full_conf[] =
 	"queue_limit = 50;\n"
 	"settle_ms = 250;\n"
 	"poll_interval = 600;\n"
+	"shard = \"3/8\";\n"
 	"watch = (\n"
 	"  { source = \"/srv/in\"; dest = \"/srv/thumbs\"; },\n"
 	"  { source = \"/data/up//load/\"; dest = \"/data/thumbs\";\n"
@@ -136,6 +138,8 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c.queue_limit, 50);
 	ck_assert_uint_eq(c.settle_ms, 250);
 	ck_assert_uint_eq(c.poll_interval, 600);
+	ck_assert_uint_eq(c.shard.k, 3);
+	ck_assert_uint_eq(c.shard.n, 8);
 	ck_assert_uint_eq(c.nroots, 2);
 	ck_assert_str_eq(c.roots[0].source, "/srv/in");
 	ck_assert_str_eq(c.roots[0].dest, "/srv/thumbs");
@@ -275,6 +279,9 @@ static const struct {
 	{ "output = { quality = 0; };\n",
 	  ":1: output.quality: 0 is out of range 1..100" },
 	{ "workers = -1;\n", ":1: workers: -1 is out of range 0..4096" },
+	{ "shard = \"0/2\";\n", ":1: shard: '0/2': K must be 1 to N" },
+	{ "shard = \"2\";\n", ":1: shard: '2' is not K/N" },
+	{ "shard = 2;\n", ":1: shard: " },
 	{ "queue_limit = 0;\n", ":1: queue_limit: 0 is out of range" },
 	{ "limits = { job_timeout = 0; };\n",
 	  ":1: limits.job_timeout: 0 is out of range 1..86400" },
