@@ -122,14 +122,14 @@ fastout_init(struct fastout *fo, const struct thumb_config *cfg,
 }
 
 /*
- * The width of the regions libvips' reduceh computes, which its rounding
- * follows (see resample_tiles()): vips_thumbnail() copies the reduced
- * image to memory before it rotates or crops (vips_image_copy_memory(),
- * in tiles of the default tile width); otherwise the encoder pulls whole
- * rows.
+ * The regions libvips' reduce computes, which its rounding follows (see
+ * resample_tiles()): vips_thumbnail() copies the reduced image to memory
+ * before it rotates or crops (vips_image_copy_memory(), in tiles of the
+ * default tile size, 128 x 128); otherwise the encoder pulls one row at
+ * a time.
  */
 static int
-region_width(const struct fastout *fo)
+region_side(const struct fastout *fo)
 {
 	return fo->cfg->crop != THUMB_CROP_NONE || fo->orientation != 1 ? 128 : 0;
 }
@@ -146,7 +146,8 @@ fastout_start(struct fastout *fo, int w, int h, int bands)
 		fastout_shrink(w, h, tw, th, fo->cfg->crop, &hs, &vs);
 		fo->rs[i] = resample_new(w, h, hs, vs, bands);
 		if (fo->rs[i] == NULL ||
-		    resample_tiles(fo->rs[i], region_width(fo)) != 0)
+		    resample_tiles(fo->rs[i], region_side(fo),
+				   region_side(fo) ? region_side(fo) : 1) != 0)
 			return -1;
 	}
 	return 0;

@@ -43,7 +43,7 @@ struct axis {
 
 struct resample {
 	struct axis h, v;
-	double hfactor;		/* what axis_plan() took for h */
+	double hfactor, vfactor;	/* what axis_plan() took */
 	int bands;
 	size_t in_row;		/* in.w * bands */
 	size_t stride;		/* in_row rounded up to LANES */
@@ -139,8 +139,8 @@ fix6(const double *c, int16_t *w, int n)
 
 /*
  * Plans one axis of IN pixels reduced by FACTOR (>= 1, as vips_reduceh()
- * and vips_reducev() receive it), the horizontal one for regions TILE
- * outputs wide (0: whole rows).  Returns 0 or -1.
+ * and vips_reducev() receive it), computed in regions TILE outputs long
+ * along it (0: one region).  Returns 0 or -1.
  */
 static int
 axis_plan(struct axis *a, int in, double factor, int vertical, int tile)
@@ -183,18 +183,15 @@ axis_plan(struct axis *a, int in, double factor, int vertical, int tile)
 	offset = (1 + extra) / 2.0 - 1;
 	pad = (a->taps + 1) / 2 - 1;
 	/*
-	 * reduceh steps along a region's row by adding the factor from the
-	 * region's left edge, so its rounding error accumulates from there;
-	 * reducev starts each region afresh, and under vips_resize() regions
-	 * are mostly one row.  (Where libvips' regions differ, a tap position
-	 * can land in the next 1/64 step: a level's difference here and
-	 * there, never more.)
+	 * reduceh and reducev step from a region's edge by adding the factor,
+	 * so their rounding error accumulates from there: a tap position
+	 * lands in the next 1/64 step where libvips' regions say so.
 	 */
 	pos = 0.5 * factor - 0.5 - offset;
 	for (int o = 0; o < a->out; o++, pos += factor) {
 		int sub, t;
 
-		if (vertical || (tile > 0 && o % tile == 0))
+		if (o == 0 || (tile > 0 && o % tile == 0))
 			pos = (o + 0.5) * factor - 0.5 - offset;
 		sub = (int)(pos * POS_SCALE * 2) & (POS_SCALE * 2 - 1);
 		t = (sub + 1) >> 1;
@@ -251,8 +248,9 @@ resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
 	r->in_row = (size_t)in_w * bands;
 	r->stride = (r->in_row + LANES - 1) / LANES * LANES;
 	r->hfactor = hscale < 1.0 ? 1.0 / hscale : 1.0;
+	r->vfactor = vscale < 1.0 ? 1.0 / vscale : 1.0;
 	if (axis_plan(&r->h, in_w, r->hfactor, 0, 0) != 0 ||
-	    axis_plan(&r->v, in_h, vscale < 1.0 ? 1.0 / vscale : 1.0, 1, 0) != 0)
+	    axis_plan(&r->v, in_h, r->vfactor, 1, 1) != 0)
 		goto fail;
 	r->out_row = (size_t)r->h.out * bands;
 	r->sum = calloc(r->in_row, sizeof(*r->sum));
@@ -270,11 +268,12 @@ fail:
 }
 
 int
-resample_tiles(struct resample *r, int width)
+resample_tiles(struct resample *r, int width, int height)
 {
-	if (r->rows_in > 0 || width < 0)
+	if (r->rows_in > 0 || width < 0 || height < 0 ||
+	    axis_plan(&r->h, r->h.in, r->hfactor, 0, width) != 0)
 		return -1;
-	return axis_plan(&r->h, r->h.in, r->hfactor, 0, width);
+	return axis_plan(&r->v, r->v.in, r->vfactor, 1, height);
 }
 
 void

@@ -26,12 +26,12 @@ struct resample *resample_new(int in_w, int in_h, double hshrink,
 			      double vshrink, int bands);
 
 /*
- * Before the first row: libvips will compute the result in tiles WIDTH
- * columns wide (0: whole rows, as resample_new() plans).  Its reduceh
- * steps along from each tile's left edge, and its rounding follows.
- * Returns 0 or -1.
+ * Before the first row: libvips will compute the result in regions
+ * WIDTH x HEIGHT (0: the whole width or height); resample_new() plans
+ * whole rows, one at a time (0 x 1).  Its reduceh and reducev step from
+ * each region's edge, and their rounding follows.  Returns 0 or -1.
  */
-int resample_tiles(struct resample *r, int width);
+int resample_tiles(struct resample *r, int width, int height);
 
 /* The size of the result, decided by resample_new(). */
 void resample_size(const struct resample *r, int *out_w, int *out_h);
