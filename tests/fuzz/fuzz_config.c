@@ -7,7 +7,7 @@
  * leak on some syntax errors (hyperrealm/libconfig#142, fixed in 1.7).
  *
  * fuzz-sources: lib/config.c lib/config_check.c lib/config_print.c
- * fuzz-sources: lib/settings.c lib/filter.c lib/tpath.c lib/path.c
+ * fuzz-sources: lib/settings.c lib/filter.c lib/tpath.c lib/path.c lib/shard.c
  * fuzz-pkgs: libconfig
  */
 #include <config.h>
