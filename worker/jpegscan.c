@@ -222,15 +222,22 @@ select_scans(struct scan *scans, size_t nscans, const int *idct_size,
 	return kept;
 }
 
-/* IN[0..end) without the scans not kept, into a new buffer. */
+/*
+ * IN[0..end) without the scans not kept, into a new buffer of exactly
+ * that size: the worker keeps freed heap for its next image (design.md
+ * §6), so pages reserved here but never written would stay resident.
+ */
 static int
 copy_kept(const uint8_t *in, size_t end, const struct scan *scans,
 	  size_t nscans, uint8_t **out, size_t *outlen)
 {
-	uint8_t *buf = malloc(end);
-	size_t from = 0, n = 0;
+	size_t from = 0, n = 0, size = end;
+	uint8_t *buf;
 
-	if (buf == NULL)
+	for (size_t i = 0; i < nscans; i++)
+		if (!scans[i].keep)
+			size -= scans[i].end - scans[i].start;
+	if ((buf = malloc(size)) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < nscans; i++) {
 		if (scans[i].keep)

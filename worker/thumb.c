@@ -71,18 +71,47 @@ drop_log_cb(const char *domain, GLogLevelFlags level, const char *msg,
 	(void)data;
 }
 
+/*
+ * The free heap a worker keeps between images (thumb_init()); above it,
+ * thumb_make() returns the free pages.  It holds the largest picture of
+ * the bench corpus (a 5640x3172 progressive JPEG needs ~100 MB) and is an
+ * eighth of the default worker_memory_mb.
+ */
+#define HEAP_KEEP (128 << 20)
+
+/*
+ * Blocks up to this size come from the heap, larger ones are mmapped.
+ * Blocks a decoder fills whole belong on the heap, where they are reused
+ * (libjpeg's coefficient buffers, 2 bytes a pixel: 24 megapixels fit);
+ * libvips allocates a whole RGBA frame zeroed when it loads WebP and then
+ * writes only the shrunk part.  Mmapped (56-64 MB for 14-17 megapixels)
+ * it costs nothing; on the heap calloc() zeroes it all: with HEAP_KEEP
+ * as the threshold, WebP took 10% more CPU and peaked at 97 MiB, not 64.
+ */
+#define HEAP_BLOCK_MAX (48 << 20)
+
 int
 thumb_init(const char *argv0, const struct thumb_config *cfg, char *err,
 	   size_t errsz)
 {
 	/*
-	 * Large pixel buffers come and go with every image; with glibc's
-	 * default dynamic mmap threshold they end up on the heap and
-	 * fragment it, and RSS creeps up image after image.  A fixed
-	 * threshold sends them to mmap, which returns them on free.
+	 * Keep the heap an image frees for the next one, up to HEAP_KEEP
+	 * (design.md §6 "Memory").  Sending every block over 256 KiB to
+	 * mmap and trimming after each image made each image fault in and
+	 * zero its memory afresh: 1,250 minor faults an image on the
+	 * bench's JPEG corpus, nearly all in the 40-100 MB coefficient
+	 * buffers of libjpeg's progressive decode.  Blocks up to
+	 * HEAP_BLOCK_MAX on the heap and the trim in thumb_make() bring
+	 * that to 84 (0 once warm) at the same peak RSS per worker.  One
+	 * arena, because libvips' thread and the main thread then reuse
+	 * each other's blocks: with two the mixed corpus peaked at 123 MiB,
+	 * not 88.  jemalloc and mimalloc (tests/bench/README.md "Worker
+	 * memory") either faulted as often (bounded decay) or peaked 50-70%
+	 * higher.
 	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MMAP_THRESHOLD, HEAP_BLOCK_MAX);
+	mallopt(M_TRIM_THRESHOLD, HEAP_KEEP);
+	mallopt(M_ARENA_MAX, 1);
 
 	if (VIPS_INIT(argv0) != 0) {
 		snprintf(err, errsz, "cannot start libvips: %s",
@@ -681,6 +710,8 @@ out:
 	if (source != NULL)
 		g_object_unref(source);
 	close(fd);
-	malloc_trim(0);
+	/* bounded, not flat: see HEAP_KEEP */
+	if (mallinfo2().fordblks > HEAP_KEEP)
+		malloc_trim(0);
 	return res->status;
 }

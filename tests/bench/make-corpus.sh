@@ -19,15 +19,24 @@
 #   mixed/      about 50 files in a tree three folders deep, with files at
 #               every level: every fifth source as PNG, WebP and tiled
 #               deflate TIFF (48 files), and two sources as JPEG.
+#   png/        16 PNGs of other sources than mixed's, each at its own
+#               size and bands (grey, grey+alpha, RGB, RGBA): in turn
+#               8-bit, Adam7-interlaced 8-bit and 16-bit (6, 5 and 5).
+#   tiff-large/ 8 striped TIFFs (strips of 128 rows) of 10 to 70
+#               megapixels, like the NASA scans the original program was
+#               measured on: the 5120x2880 Plasma pictures enlarged to
+#               fixed sizes, uncompressed and LZW in turn (362 MiB).
 #   sources.txt the picked sources, one path a line, in the order used.
 #
-# and prints a description of both folders (sizes, resolutions, progressive
-# JPEGs, formats) on stdout.
+# and prints a description of the folders (sizes, resolutions, progressive
+# JPEGs, interlaced and 16-bit PNGs, formats) on stdout.
 #
 # Deterministic: the same Debian packages give the same names and the same
 # bytes.  The picking rules are fixed on purpose: the figures in
 # tests/bench/README.md and in the top README were measured on this corpus,
-# and changing what it holds makes them incomparable.
+# and changing what it holds makes them incomparable.  A new folder is
+# made after the older ones, from the same picked sources, and leaves
+# those folders as they are.
 #
 #   picked      each distinct file content once (the first path in byte
 #               order), JPEG/PNG/WebP only, not a Plasma preview
@@ -165,28 +174,94 @@ for s in 1 2; do
 	cp "$(jpeg_of "${src[s]}")" "$(place $((3 * s + 1)))/$(name_of "${src[s]}").jpg"
 done
 
+# ------------------------------------------------------------ png
+
+# Sources 2, 7, 12, ... (mixed has 0, 5, 10, ...), at most 16.
+rm -rf "$out/png"
+mkdir "$out/png"
+for ((i = 0, s = 2; i < 16 && s < nsrc; i++, s += 5)); do
+	f=${src[s]}
+	n=$(printf %02d "$i")-$(name_of "$f")
+	case $((i % 3)) in
+	0) vips copy "$f" "$out/png/$n.png[compression=6]" ;;
+	1) vips copy "$f" "$out/png/$n-adam7.png[compression=6,interlace]" ;;
+	2)	# 16 bits a channel, alpha too; grey stays grey
+		if [ "$(vipsheader -f bands "$f")" -le 2 ]; then
+			vips colourspace "$f" "$work/16.v" grey16
+		else
+			vips colourspace "$f" "$work/16.v" rgb16
+		fi
+		vips copy "$work/16.v" "$out/png/$n-16bit.png[compression=6]"
+		rm -f "$work/16.v" ;;
+	esac
+done
+
+# ------------------------------------------------------------ tiff-large
+
+# The sources of at least 14 megapixels under /usr/share/wallpapers, the
+# k-th of 8 files made from number k*N/8 of them; alpha laid on white.
+tiff_mp=(10 12 16 20 28 36 50 70)
+big=()
+for f in "${src[@]}"; do
+	[[ $f == /usr/share/wallpapers/* ]] || continue
+	read -r w h < <(size_of "$f")
+	[ $((w * h)) -ge 14000000 ] && big+=("$f")
+done
+rm -rf "$out/tiff-large"
+mkdir "$out/tiff-large"
+for ((k = 0; k < ${#tiff_mp[@]} && ${#big[@]} > 0; k++)); do
+	f=${big[k * ${#big[@]} / ${#tiff_mp[@]}]}
+	mp=${tiff_mp[k]}
+	read -r w h < <(size_of "$f")
+	scale=$(awk -v mp="$mp" -v px=$((w * h)) 'BEGIN { printf "%.6f", sqrt(mp * 1e6 / px) }')
+	if [[ $(vipsheader -f bands "$f") =~ ^[24]$ ]]; then
+		vips flatten "$f" "$work/flat.v" --background 255
+	else
+		vips copy "$f" "$work/flat.v"
+	fi
+	if ((k % 2 == 0)); then
+		vips resize "$work/flat.v" "$out/tiff-large/$(printf %02d "$k")-$(name_of "$f")-${mp}mp.tif" "$scale"
+	else
+		vips resize "$work/flat.v" "$out/tiff-large/$(printf %02d "$k")-$(name_of "$f")-${mp}mp-lzw.tif[compression=lzw,predictor=horizontal]" "$scale"
+	fi
+	rm -f "$work/flat.v"
+done
+
 # ------------------------------------------------------------ description
 
-# One line "W H interlaced ext bytes" per file of folder $1, sorted by path.
+# One line "W H interlaced ext bytes format name" per file of folder $1,
+# sorted by path: one vipsheader each, which takes ~50 ms to start.
 inventory() {
-	local f wh il
+	local f
 	find "$1" -type f | sort | while read -r f; do
-		wh=$(size_of "$f") || wh="0 0"
-		il=$(vipsheader -f interlaced "$f" 2>/dev/null) || il=0
-		echo "$wh ${il:-0} ${f##*.} $(stat -c %s "$f")"
+		vipsheader -a "$f" 2>/dev/null | awk -v ext="${f##*.}" \
+			-v bytes="$(stat -c %s "$f")" -v name="${f##*/}" '
+			$1 == "width:" { w = $2 }
+			$1 == "height:" { h = $2 }
+			$1 == "format:" { fmt = $2 }
+			$1 == "interlaced:" { il = $2 }
+			END { print w + 0, h + 0, il + 0, ext, bytes,
+				  fmt == "" ? "?" : fmt, name }'
 	done
 }
 
 describe() {
 	local dir=$1 what=$2
 	inventory "$out/$dir" > "$work/inv"
-	awk -v dir="$dir" '
+	awk -v dir="$dir" -v what="$what" '
 		{ n++; bytes += $5; mp = $1 * $2 / 1e6; sum += mp
 		  if (n == 1 || mp < lo) lo = mp; if (mp > hi) hi = mp
-		  if ($3 == 1) prog++ }
+		  if ($3 == 1) prog++
+		  if ($6 == "ushort") deep++
+		  if ($7 ~ /-lzw\.tif$/) lzw++ }
 		END { printf "== %s: %d files, %d bytes (%.1f MiB)\n", dir, n, bytes, bytes / 1048576
 		      printf "   megapixels: total %.0f, mean %.2f, min %.2f, max %.2f\n", sum, sum / n, lo, hi
-		      printf "   progressive (interlaced) JPEGs: %d\n", prog }' "$work/inv"
+		      if (what == "png")
+			printf "   Adam7-interlaced: %d, 16-bit: %d\n", prog, deep
+		      else if (what == "tiff")
+			printf "   LZW: %d, uncompressed: %d\n", lzw, n - lzw
+		      else
+			printf "   progressive (interlaced) JPEGs: %d\n", prog }' "$work/inv"
 	if [ "$what" = formats ]; then
 		printf '   by format:'
 		awk '{ print $4 }' "$work/inv" | sort | uniq -c | awk '{ printf " %s %s", $1, $2 }'
@@ -201,3 +276,5 @@ describe() {
 echo "sources: $nsrc distinct pictures (sources.txt)"
 describe photos-jpeg -
 describe mixed formats
+describe png png
+describe tiff-large tiff

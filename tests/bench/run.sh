@@ -8,7 +8,10 @@
 # Environment (all optional):
 #   BENCH_JOBS=2        N: workers / parallel loops / xargs -P
 #   BENCH_RUNS=5        paired repeats; medians are reported
-#   BENCH_SETS="photos-jpeg mixed"  (empty: only the corpus and memory runs)
+#   BENCH_SETS="jpeg png webp tiff-tiled tiff-large"   the subsets, one
+#                       table each and a summary (bench.py SUBSETS; a corpus
+#                       folder's name, e.g. mixed, takes it whole; empty:
+#                       only the corpus and memory runs)
 #   BENCH_SIZE=200x200
 #   BENCH_CORPUS=$HOME/.cache/thumper-corpus   (built by make-corpus.sh)
 #   BENCH_ONLY="thumper loops static seed xargs"   subset of contenders
@@ -27,12 +30,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 JOBS=${BENCH_JOBS:-2}
 RUNS=${BENCH_RUNS:-5}
-SETS=${BENCH_SETS-photos-jpeg mixed}
+SETS=${BENCH_SETS-jpeg png webp tiff-tiled tiff-large}
 SIZE=${BENCH_SIZE:-200x200}
 CORPUS=${BENCH_CORPUS:-$HOME/.cache/thumper-corpus}
 SEED=${BENCH_SEED:-$here/original.py}
 MAKE_CORPUS=${BENCH_MAKE_CORPUS:-$here/make-corpus.sh}
 PY=/usr/bin/python3     # Debian's, the one python3-pil installs into
+# What .complete holds once make-corpus.sh has made every folder of this
+# version; a corpus of an older one is made again (the same packages give
+# the old folders the same bytes).  2: png/ and tiff-large/ added.
+CORPUS_VERSION=2
 
 # What each contender needs, as Debian packages; say all that is missing
 # at once, so one apt-get fixes it.
@@ -40,7 +47,8 @@ missing=()
 command -v vipsthumbnail >/dev/null || missing+=(libvips-tools)
 [ -x "$PY" ] || missing+=(python3)
 [ -x "$PY" ] && ! "$PY" -c 'import PIL' 2>/dev/null && missing+=(python3-pil)
-if [ ! -f "$CORPUS/.complete" ]; then
+complete() { [ "$(cat "$CORPUS/.complete" 2>/dev/null)" = "$CORPUS_VERSION" ]; }
+if ! complete; then
 	# the corpus is made from the photographs these packages install
 	for p in plasma-workspace-wallpapers gnome-backgrounds mate-backgrounds; do
 		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
@@ -55,16 +63,21 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ -f "$SEED" ] || { echo "bench: $SEED not found (set BENCH_SEED)" >&2; exit 2; }
 
-if [ ! -f "$CORPUS/.complete" ]; then
+if ! complete; then
 	[ -x "$MAKE_CORPUS" ] || [ -f "$MAKE_CORPUS" ] ||
 		{ echo "bench: $MAKE_CORPUS not found (set BENCH_MAKE_CORPUS)" >&2; exit 2; }
 	echo "bench: building the corpus in $CORPUS (once; a few minutes)" >&2
 	mkdir -p "$CORPUS"
 	bash "$MAKE_CORPUS" "$CORPUS" > "$CORPUS/corpus-report.txt"
-	touch "$CORPUS/.complete"
+	echo "$CORPUS_VERSION" > "$CORPUS/.complete"
 fi
 for s in $SETS; do
-	[ -d "$CORPUS/$s" ] || { echo "bench: no corpus $CORPUS/$s" >&2; exit 2; }
+	case $s in		# the folder each subset is taken from
+	jpeg) d=photos-jpeg ;;
+	webp | tiff-tiled) d=mixed ;;
+	*) d=$s ;;
+	esac
+	[ -d "$CORPUS/$d" ] || { echo "bench: no corpus $CORPUS/$d" >&2; exit 2; }
 done
 
 args=(--corpus "$CORPUS" --sets "$(echo "$SETS" | xargs | tr ' ' ,)" --jobs "$JOBS"

@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,8 @@ check_reduction(const struct sampling *sm, enum script script,
 		}
 		ck_assert_int_lt(st.kept, st.scans);
 		ck_assert_uint_lt(outlen, len);
+		/* sized to what it holds: the worker keeps freed heap */
+		ck_assert_uint_lt(malloc_usable_size(out), outlen + 64);
 		full = decode(jpg, len, k, &nfull);
 		part = decode(out, outlen, k, &npart);
 		ck_assert_msg(full != NULL, "%s 1/%d: full stream", sm->name, k);

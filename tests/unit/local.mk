@@ -96,6 +96,16 @@ TESTS += %D%/check_pngparse
 %C%_check_pngparse_CFLAGS = $(unit_cflags) $(DEFLATE_CFLAGS)
 %C%_check_pngparse_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
+# The worker's heap between images (worker/thumb.c, design.md §6):
+# kept for the next image, returned above its mark.
+check_PROGRAMS += %D%/check_thumb_memory
+TESTS += %D%/check_thumb_memory
+
+%C%_check_thumb_memory_SOURCES = %D%/check_thumb_memory.c %D%/testutil.c \
+	%D%/testutil.h
+%C%_check_thumb_memory_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
+%C%_check_thumb_memory_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+
 # The fast path's reduce (worker/resample.c) against vips_resize().
 check_PROGRAMS += %D%/check_resample
 TESTS += %D%/check_resample
