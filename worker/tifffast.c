@@ -21,6 +21,7 @@
 #include <tiffio.h>
 
 #include "worker/fastout.h"
+#include "worker/icc.h"
 #include "worker/tifffast.h"
 
 /*
@@ -146,6 +147,7 @@ handles_image(TIFF *t, int *bands, const char **why)
 	uint64_t *subs;
 	uint32_t icclen;
 	void *icc;
+	char judged[64];
 
 	TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
 	TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &fmt);
@@ -159,8 +161,6 @@ handles_image(TIFF *t, int *bands, const char **why)
 		*why = "more than one page";
 	else if (TIFFGetField(t, TIFFTAG_SUBIFD, &nsub, &subs))
 		*why = "SubIFDs";
-	else if (TIFFGetField(t, TIFFTAG_ICCPROFILE, &icclen, &icc))
-		*why = "ICC profile";
 	else if (bps != 8 || fmt != SAMPLEFORMAT_UINT)
 		*why = "not 8-bit unsigned";
 	else if (planar != PLANARCONFIG_CONTIG)
@@ -176,6 +176,11 @@ handles_image(TIFF *t, int *bands, const char **why)
 		*bands = 1;
 	else
 		*why = "photometric";
+	/* a profile that is sRGB by its colours changes nothing (icc.h) */
+	if (*why == NULL && TIFFGetField(t, TIFFTAG_ICCPROFILE, &icclen, &icc) &&
+	    icc_judge(icc, icclen, *bands == 1, judged, sizeof(judged)) !=
+	    ICC_AS_IS)
+		*why = "ICC profile";
 	return *why == NULL;
 }
 

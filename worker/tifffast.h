@@ -12,8 +12,9 @@
  *
  * It takes what libvips would turn into the same pixels with no work of
  * its own: one image (no pages, no SubIFD pyramid), 8-bit unsigned RGB
- * or grey, no alpha, chunky, no ICC profile, no JPEG compression, any
- * orientation; everything else, and any libtiff error, is a FALLBACK.
+ * or grey, no alpha, chunky, untagged or with a profile that is sRGB by
+ * its colours (icc.h), no JPEG compression, any orientation; everything
+ * else, and any libtiff error, is a FALLBACK.
  */
 #ifndef THUMPER_TIFFFAST_H
 #define THUMPER_TIFFFAST_H

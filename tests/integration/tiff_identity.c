@@ -10,8 +10,9 @@
  * the fast path off, which is exactly the libvips path, and by
  * tifffast_make(), for a plain and a centre-cropped box: the two JPEG
  * files must be the same bytes.  Then what the path must leave to
- * libvips (16-bit, alpha, an ICC profile, pages, CMYK, JPEG compression,
- * PNG output, kept metadata) falls back with a reason, and a truncated
+ * libvips (16-bit, alpha, a profile other than sRGB, pages, CMYK, JPEG
+ * compression, PNG output, kept metadata) falls back with a reason, an
+ * sRGB profile does not, and a truncated
  * file fails through thumb_make() exactly as libvips fails it.
  */
 #include <config.h>
@@ -280,10 +281,10 @@ derive(VipsImage *photo, const char *op)
 		if (rc == 0)
 			vips_image_set_int(out, VIPS_META_PAGE_HEIGHT,
 					   small->Ysize);
-	} else if (strcmp(op, "icc") == 0) {
+	} else if (strncmp(op, "icc-", 4) == 0) {
 		VipsBlob *icc = NULL;
 
-		rc = vips_profile_load("srgb", &icc, NULL) ||
+		rc = vips_profile_load(op + 4, &icc, NULL) ||
 		     vips_copy(small, &out, NULL);
 		if (rc == 0)
 			vips_image_set_blob_copy(out, VIPS_META_ICC_NAME,
@@ -318,7 +319,8 @@ fallbacks(const struct thumb_config *cfg, VipsImage *photo)
 	} cases[] = {
 		{ "16-bit", "16-bit", "compression=lzw", THUMB_FORMAT_JPEG },
 		{ "alpha", "alpha", "compression=none", THUMB_FORMAT_JPEG },
-		{ "ICC profile", "icc", "compression=none", THUMB_FORMAT_JPEG },
+		{ "Display P3 profile", "icc-p3", "compression=none",
+		  THUMB_FORMAT_JPEG },
 		{ "two pages", "pages", "compression=none", THUMB_FORMAT_JPEG },
 		{ "CMYK", "cmyk", "compression=none", THUMB_FORMAT_JPEG },
 		{ "JPEG compression", "plain", "compression=jpeg",
@@ -340,6 +342,24 @@ fallbacks(const struct thumb_config *cfg, VipsImage *photo)
 		if (img != NULL)
 			g_object_unref(img);
 	}
+}
+
+/* An sRGB profile changes nothing (icc.h): the fast path takes it. */
+static void
+srgb_profile(const struct thumb_config *cfg, VipsImage *photo)
+{
+	VipsImage *img = derive(photo, "icc-srgb");
+	char path[PATH_MAX];
+
+	if (img == NULL || save(img, path, sizeof(path), "srgb",
+				"compression=lzw") != 0) {
+		tap(0, "sRGB profile: made");
+	} else {
+		same_bytes(cfg, "sRGB profile", path, 200, THUMB_CROP_NONE);
+		unlink(path);
+	}
+	if (img != NULL)
+		g_object_unref(img);
 }
 
 /* Kept metadata and a truncated file: both left to libvips. */
@@ -403,6 +423,7 @@ main(int argc, char **argv)
 		tap(0, "photograph loads");
 	} else {
 		identity(&cfg, photo);
+		srgb_profile(&cfg, photo);
 		fallbacks(&cfg, photo);
 		leftovers(&cfg, photo);
 		g_object_unref(photo);
