@@ -82,7 +82,8 @@ TESTS += %D%/metadata
 # thumbnail files, byte for byte, and the files it must leave to libvips.
 check_PROGRAMS += %D%/png_identity
 TESTS += %D%/png_identity
-%C%_png_identity_SOURCES = %D%/png_identity.c %D%/testpng.c %D%/testpng.h
+%C%_png_identity_SOURCES = %D%/png_identity.c %D%/testpng.c %D%/testpng.h \
+	%D%/ctest.c %D%/ctest.h
 %C%_png_identity_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(PNG_CFLAGS) $(DEFLATE_CFLAGS)
 %C%_png_identity_LDADD = $(ENGINE_LIBS) $(PNG_LIBS)
 # thumper --shard: N shards add up to the unsharded run, alone or at once;

@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,40 +39,13 @@
 #include <png.h>
 #include <vips/vips.h>
 
+#include "tests/integration/ctest.h"
 #include "tests/integration/testpng.h"
 #include "worker/thumb.h"
 
 #define MAX_FILES 256
 
-static int tap_n;
-static int tap_failed;
-static char tmpdir[] = "/tmp/thumper-pngid.XXXXXX";
-
-static int
-remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path) == 0 ? 0 : -1;
-}
-
-static void
-tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	tap_failed += !ok;
-}
+static char tmpdir[64];	/* /tmp/thumper-NAME.XXXXXX */
 
 static const struct testpng_spec specs[] = {
 	{ "grey1", PNG_COLOR_TYPE_GRAY, 1, 0, 157, 103, 0 },
@@ -172,7 +144,7 @@ run_job(const struct thumb_config *cfg, const char *src, const struct job *j,
 	}
 	thumb_make(cfg, src, outs, (size_t)j->n, &o->res);
 	for (int i = 0; i < j->n && o->res.status == THUMB_OK; i++)
-		o->bytes[i] = testpng_slurp(paths[i], &o->len[i]);
+		o->bytes[i] = ctest_slurp(paths[i], &o->len[i]);
 }
 
 /*
@@ -460,8 +432,8 @@ corpus(const struct thumb_config *cfg, const char *dir)
 	int rotated, fast = 0;
 
 	if (corpus_pngs(dir) == 0) {
-		printf("ok %d # SKIP no PNGs under %s/mixed (make bench "
-		       "builds the corpus)\n", ++tap_n, dir);
+		tap_skip("no PNGs under %s/mixed (make bench builds the "
+			 "corpus)", dir);
 		return;
 	}
 	for (size_t i = 0; i < nfound; i++) {
@@ -556,7 +528,7 @@ main(int argc, char **argv)
 		.vips_threads = 1,
 	};
 	const char *dir = getenv("THUMPER_CORPUS"), *runs;
-	char err[256], out[PATH_MAX], def[PATH_MAX];
+	char err[256], def[PATH_MAX];
 
 	(void)argc;
 	if (dir == NULL) {
@@ -568,16 +540,12 @@ main(int argc, char **argv)
 		printf("1..0 # SKIP %s\n", err);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("1..0 # SKIP mkdtemp: %s\n", strerror(errno));
+	if (ctest_tmpdir("pngid", tmpdir, sizeof(tmpdir)) != 0)
 		return 0;
-	}
-	snprintf(out, sizeof(out), "%s/out", tmpdir);
-	mkdir(out, 0700);
 	if ((runs = getenv("PNG_IDENTITY_BENCH")) != NULL) {
 		int rc = bench(&cfg, dir, atoi(runs));
 
-		nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
+		ctest_done(tmpdir);
 		return rc;
 	}
 
@@ -588,10 +556,5 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < nfound; i++)
 		free(found[i]);
 	thumb_shutdown();
-	printf("1..%d\n", tap_n);
-	if (tap_failed == 0)
-		nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS);
-	else
-		printf("# kept %s\n", tmpdir);
-	return 0;
+	return ctest_done(tmpdir);
 }

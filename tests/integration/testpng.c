@@ -10,30 +10,8 @@
 #include <libdeflate.h>
 #include <png.h>
 
+#include "tests/integration/ctest.h"
 #include "tests/integration/testpng.h"
-
-uint8_t *
-testpng_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-
-	*len = 0;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL) {
-		if (fread(buf, 1, (size_t)n, f) == (size_t)n)
-			*len = (size_t)n;
-		else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
 
 int
 testpng_spit(const char *path, const uint8_t *buf, size_t len)
@@ -260,7 +238,7 @@ testpng_insert_chunk(const char *src, const char *dst, const char *type,
 	     const uint8_t *data, size_t len, int at_end, int bad_crc)
 {
 	size_t n, at = 8 + 12 + 13;
-	uint8_t *in = testpng_slurp(src, &n), *out;
+	uint8_t *in = ctest_slurp(src, &n), *out;
 	int rc;
 
 	if (in != NULL && at_end)
@@ -287,7 +265,7 @@ testpng_flip_idat(const char *src, const char *dst, int last, size_t back,
 	  int keep_crc)
 {
 	size_t n, off;
-	uint8_t *buf = testpng_slurp(src, &n);
+	uint8_t *buf = ctest_slurp(src, &n);
 	int rc = -1;
 
 	if (buf != NULL && (off = find_chunk(buf, n, "IDAT", last)) != 0 &&
@@ -308,7 +286,7 @@ int
 testpng_truncate(const char *src, const char *dst)
 {
 	size_t n;
-	uint8_t *buf = testpng_slurp(src, &n);
+	uint8_t *buf = ctest_slurp(src, &n);
 	int rc = buf != NULL ? testpng_spit(dst, buf, n / 2) : -1;
 
 	free(buf);

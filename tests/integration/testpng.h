@@ -56,8 +56,6 @@ int testpng_flip_idat(const char *src, const char *dst, int last,
 /* The first half of SRC in DST.  Returns 0 or -1. */
 int testpng_truncate(const char *src, const char *dst);
 
-/* The file PATH in a new buffer (free()) of *LEN bytes, or NULL. */
-uint8_t *testpng_slurp(const char *path, size_t *len);
 
 /* Writes BUF[0..LEN) to PATH.  Returns 0 or -1. */
 int testpng_spit(const char *path, const uint8_t *buf, size_t len);
