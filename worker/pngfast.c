@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/fsutil.h"
+#include "worker/icc.h"
 #include "worker/pngdecode.h"
 #include "worker/pngfast.h"
 #include "worker/pngparse.h"
@@ -105,6 +106,24 @@ wrap(uint8_t **pix, size_t len, VipsImage *head)
 }
 
 /*
+ * Whether the profile libvips read from the iCCP chunk is sRGB by its
+ * colours (icc.h): then the pixels are used as they are on both paths,
+ * and the profile travels with the header's metadata like the rest.  Any
+ * other profile is libvips' to convert, or to judge unusable.
+ */
+static bool
+srgb_profile(VipsImage *head, bool grey)
+{
+	const void *icc;
+	size_t len;
+	char why[64];
+
+	return vips_image_get_typeof(head, VIPS_META_ICC_NAME) == VIPS_TYPE_BLOB &&
+	       vips_image_get_blob(head, VIPS_META_ICC_NAME, &icc, &len) == 0 &&
+	       icc_judge(icc, len, grey, why, sizeof(why)) == ICC_AS_IS;
+}
+
+/*
  * Everything after the signature, with FILE (SIZE bytes), which it
  * frees.  Returns the image, or NULL with *WHY.
  */
@@ -125,6 +144,10 @@ run(const struct thumb_config *cfg, uint8_t *file, size_t size, int fd,
 		goto out;
 	if (!matches_header(&png, head)) {
 		*why = "libvips reads another image";
+		goto out;
+	}
+	if (png.iccp && !srgb_profile(head, png.bands < 3)) {
+		*why = "iCCP";
 		goto out;
 	}
 	if (size + pngdecode_need(&png, &pixlen) > budget(cfg)) {

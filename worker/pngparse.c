@@ -331,8 +331,12 @@ take(const struct chunk *c, size_t at, struct pngparse *png, enum stage *st,
 		}
 		return parse_trns(c, png, *have_plte, why);
 	case T_iCCP:
-		*why = "iCCP";
-		return -1;
+		if (*st != BEFORE_IDAT || png->iccp) {
+			*why = "iCCP misplaced or repeated";
+			return -1;
+		}
+		png->iccp = 1;
+		return 0;
 	case T_acTL:
 	case T_fcTL:
 	case T_fdAT:

@@ -51,6 +51,8 @@ struct pngparse {
 	size_t nidat;		/* consecutive IDAT chunks from there */
 	size_t zlen;		/* the zlib stream: their data, in all */
 	uint64_t rawlen;	/* inflated: filter byte and row, every pass */
+	int iccp;		/* 1: an iCCP chunk (its profile is libvips'
+				 * header's to judge, see pngfast.c) */
 };
 
 /* Whether P[0..LEN) starts with the PNG signature (LEN 8 is enough). */

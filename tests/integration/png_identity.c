@@ -13,8 +13,8 @@
  * every thumbnail must be the same file both ways, the fast one made by
  * "png-fast".  Then the files the path must leave to libvips, each with
  * the same result as libvips and the reason in the engine field: a CRC
- * error, a bad Adler-32, APNG, iCCP, kept metadata, an image over the
- * memory budget, an unknown critical chunk; and failures that must stay
+ * error, a bad Adler-32, APNG, an iCCP other than sRGB, kept metadata,
+ * an image over the memory budget, an unknown critical chunk; and failures that must stay
  * failures with libvips' own reason (a corrupt IDAT, a truncated file).
  * Last, the bench corpus' PNGs and Adam7 and 16-bit copies of one, when
  * the corpus is there.
@@ -207,6 +207,29 @@ both_ways(const struct thumb_config *base, const char *src, char *engine,
 }
 
 /* The generated images, plain and Adam7. */
+/* An iCCP of sRGB changes no pixel (icc.h): the fast path takes it. */
+static void
+srgb_tagged(const struct thumb_config *cfg)
+{
+	char path[PATH_MAX], engine[THUMB_ENGINE_MAX];
+	VipsBlob *icc = NULL;
+	int rotated, diffs;
+
+	snprintf(path, sizeof(path), "%s/srgb-tagged.png", tmpdir);
+	if (vips_profile_load("srgb", &icc, NULL) != 0 ||
+	    testpng_write(path, &specs[11], 0, VIPS_AREA(icc)->data,
+			  VIPS_AREA(icc)->length) != 0) {
+		tap(0, "cannot write a PNG with an sRGB profile");
+	} else {
+		diffs = both_ways(cfg, path, engine, sizeof(engine), &rotated);
+		tap(diffs == 0 && strcmp(engine, "png-fast") == 0,
+		    "an iCCP chunk of sRGB: the same thumbnails, made by %s",
+		    engine);
+	}
+	if (icc != NULL)
+		vips_area_unref(VIPS_AREA(icc));
+}
+
 static void
 generated(const struct thumb_config *cfg)
 {
@@ -233,6 +256,7 @@ generated(const struct thumb_config *cfg)
 				tap(rotated, "%s%s: turned by its eXIf "
 				    "orientation", sp->name, il ? " (Adam7)" : "");
 		}
+	srgb_tagged(cfg);
 }
 
 /*
@@ -317,12 +341,13 @@ fallbacks(const struct thumb_config *cfg)
 				"of the worker's memory limit");
 
 	snprintf(p, sizeof(p), "%s/iccp.png", tmpdir);
-	if (vips_profile_load("srgb", &icc, NULL) != 0 ||
+	if (vips_profile_load("p3", &icc, NULL) != 0 ||
 	    testpng_write(p, &specs[11], 0, VIPS_AREA(icc)->data,
 			  VIPS_AREA(icc)->length) != 0)
 		tap(0, "cannot write a PNG with an ICC profile");
 	else
-		expect_fallback(cfg, p, "iCCP", THUMB_OK, "an iCCP chunk");
+		expect_fallback(cfg, p, "iCCP", THUMB_OK,
+				"an iCCP chunk of Display P3");
 	if (icc != NULL)
 		vips_area_unref(VIPS_AREA(icc));
 

@@ -270,7 +270,7 @@ START_TEST(chunks_libvips_must_see_fall_back)
 		const char *type, *why;
 	} cases[] = {
 		{ "acTL", "APNG" }, { "fcTL", "APNG" }, { "fdAT", "APNG" },
-		{ "iCCP", "iCCP" }, { "QQQQ", "unknown critical chunk" },
+		{ "QQQQ", "unknown critical chunk" },
 	};
 	struct png p;
 
@@ -284,6 +284,33 @@ START_TEST(chunks_libvips_must_see_fall_back)
 	rgb_start(&p);
 	chunk(&p, "ab1d", "x", 1);
 	falls_back(&p, "bad chunk name");
+}
+END_TEST
+
+/* An iCCP is noted for pngfast.c to judge; only one, before IDAT. */
+START_TEST(iccp_is_noted_once)
+{
+	struct png p;
+	struct pngparse png;
+	const char *why;
+
+	rgb_start(&p);
+	chunk(&p, "iCCP", "sRGB\0\0x", 7);
+	idat(&p, 20, 100);
+	iend(&p);
+	ck_assert_int_eq(parse(&p, &png, &why), PNGPARSE_OK);
+	ck_assert_int_eq(png.iccp, 1);
+	rgb_start(&p);
+	idat(&p, 20, 100);
+	iend(&p);
+	ck_assert_int_eq(parse(&p, &png, &why), PNGPARSE_OK);
+	ck_assert_int_eq(png.iccp, 0);
+	rgb_start(&p);
+	chunk(&p, "iCCP", "sRGB\0\0x", 7);
+	chunk(&p, "iCCP", "sRGB\0\0x", 7);
+	idat(&p, 20, 100);
+	iend(&p);
+	falls_back(&p, "iCCP misplaced or repeated");
 }
 END_TEST
 
@@ -607,6 +634,7 @@ main(void)
 	tcase_add_test(tc, a_bad_crc_anywhere_falls_back);
 	tcase_add_test(tc, bad_headers_fall_back);
 	tcase_add_test(tc, chunks_libvips_must_see_fall_back);
+	tcase_add_test(tc, iccp_is_noted_once);
 	tcase_add_test(tc, ancillary_chunks_are_skipped);
 	tcase_add_test(tc, idat_must_be_one_run_before_iend);
 	tcase_add_test(tc, big_chunks_fall_back);
