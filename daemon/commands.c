@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "daemon/commands.h"
+#include "daemon/follow.h"
+#include "daemon/health.h"
 #include "daemon/lifecycle.h"
 #include "lib/escape.h"
 #include "daemon/log.h"
@@ -35,52 +37,6 @@ reply_ok(FILE *f, const char *msg)
 	fputs("}\n", f);
 }
 
-/* Why the state is degraded; writes a JSON array of strings. */
-static size_t
-reasons(const struct daemon *d, FILE *f)
-{
-	size_t n = 0;
-	char msg[PATH_MAX + 256];
-
-#define REASON(...) do {						\
-		snprintf(msg, sizeof(msg), __VA_ARGS__);		\
-		fputs(n++ ? ", " : "", f);				\
-		escape_json(f, msg);					\
-	} while (0)
-
-	fputc('[', f);
-	for (size_t i = 0; i < roots_count(d->parts.roots); i++) {
-		const struct root_state *r = roots_get(d->parts.roots, (int)i);
-
-		if (r->gone)
-			REASON("source root %s is missing", r->cfg->source);
-		if (r->no_space)
-			REASON("out of inotify watches under %s: raise "
-			       "fs.inotify.max_user_watches; rescanned "
-			       "periodically meanwhile", r->cfg->source);
-		if (r->deletes_held)
-			REASON("%s", r->held_why);
-	}
-	if (d->dispatch.dest_error[0] != '\0')
-		REASON("cannot write thumbnails: %s", d->dispatch.dest_error);
-#undef REASON
-	fputc(']', f);
-	return n;
-}
-
-static const char *
-state_of(const struct daemon *d)
-{
-	FILE *null = fopen("/dev/null", "w");
-	size_t n = 0;
-
-	if (null) {
-		n = reasons(d, null);
-		fclose(null);
-	}
-	return d->dispatch.paused ? "paused" : n > 0 ? "degraded" : "running";
-}
-
 static void
 status(struct daemon *d, FILE *f)
 {
@@ -96,7 +52,7 @@ status(struct daemon *d, FILE *f)
 
 	stats_percentiles(&d->stats, &p50, &p99);
 	fprintf(f, "{\"state\": \"%s\", \"uptime_s\": %llu, \"version\": \"%s\", ",
-		state_of(d),
+		health_state(d),
 		(unsigned long long)((now - d->stats.started_ms) / 1000),
 		PACKAGE_VERSION);
 	if (d->cfg->shard.n > 0)
@@ -142,7 +98,7 @@ status(struct daemon *d, FILE *f)
 		"{\"p50\": %u, \"p99\": %u, \"samples\": %u}, \"reasons\": ",
 		d->stats.done, d->stats.failed, d->stats.skipped,
 		stats_rate_1m(&d->stats, now), p50, p99, d->stats.nlatency);
-	reasons(d, f);
+	health_reasons(d, f);
 	fputs("}\n", f);
 }
 
@@ -161,7 +117,7 @@ metrics(struct daemon *d, FILE *f)
 	size_t nreasons = 0;
 
 	if (null) {
-		nreasons = reasons(d, null);
+		nreasons = health_reasons(d, null);
 		fclose(null);
 	}
 	metric(f, "thumper_thumbnails_total", "counter",
@@ -373,5 +329,10 @@ commands_run(struct daemon *d, const struct ctl_request *req, FILE *f)
 		fprintf(f, "{\"version\": \"%s\", \"protocol\": %d}\n",
 			PACKAGE_VERSION, CTL_PROTOCOL_VERSION);
 		break;
+	case CTL_WAIT:
+	case CTL_EVENTS:
+		reply_error(f, "a stream command");	/* control.c streams them */
+		break;
 	}
+	health_check(d);
 }

@@ -77,8 +77,12 @@ parse_args(const struct ctl_command *cmd, char *rest, struct ctl_request *req,
 		req->force = true;
 		rest = rest[flen] == ' ' ? rest + flen + 1 : NULL;
 	}
-	if (rest == NULL)
-		return 0;
+	if (rest == NULL) {
+		if (!cmd->path_required)
+			return 0;
+		*err = "this command needs a path";
+		return -1;
+	}
 	if (!cmd->path) {
 		*err = "this command takes no argument";
 		return -1;

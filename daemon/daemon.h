@@ -8,6 +8,7 @@
  *
  *   thumperd.c     main: the control socket (control.c) -> commands.c
  *   commands.c     what each control command does and answers
+ *   follow.c       the stream commands: wait and events
  *   lifecycle.c    start, reload, stop, the once-a-second tick, signals
  *     events.c     what each watch event does: queue, rename, remove, walk
  *     dispatch.c   queue -> pool, and what becomes of each job
@@ -15,6 +16,8 @@
  *       thumbs.c   removing and renaming thumbnails on disk
  *       roots.c    each watch root's state
  *       stats.c    totals, latency, rate
+ *       health.c   the state (running, degraded, paused) and why
+ *       feed.c     event records to subscribers and waits
  *       queue.c, failures.c, log.c
  *
  * A module calls only the ones below it; one that must report upward does
@@ -32,6 +35,7 @@
 #include <uv.h>
 
 #include "daemon/dispatch.h"
+#include "daemon/feed.h"
 #include "daemon/failures.h"
 #include "daemon/queue.h"
 #include "daemon/roots.h"
@@ -81,6 +85,8 @@ struct daemon {
 	struct lifecycle life;		/* lifecycle.c */
 	struct dispatch dispatch;	/* dispatch.c */
 	struct stats stats;		/* stats.c */
+	struct feed *feed;		/* lifecycle.c makes it; feed.c */
+	char *last_health;		/* health.c: the state last published */
 };
 
 static inline uint64_t

@@ -126,9 +126,23 @@ record_failure(struct daemon *d, const char *src, const struct stat *st,
 
 	stats_failed(&d->stats);
 	log_write(LOG_WARNING, &f, "failed: %s: %s", src, r->reason);
+	feed_failed(d->feed, src, r->reason);
 	if (rc != 0)
 		log_err("cannot record the failure of %s in %s: %s", src,
 			d->cfg->state_dir, strerror(-rc));
+}
+
+/* The done record of source REL of ROOT, to the feed. */
+static void
+publish_done(struct daemon *d, int root, const char *rel,
+	     const struct pool_result *r)
+{
+	static struct outputs o;
+	const struct watch_root *w = roots_get(d->parts.roots, root)->cfg;
+
+	if (outputs_build(&o, &d->cfg->settings, w->source, w->dest, rel) == 0)
+		feed_done(d->feed, o.src, (evrec_paths)o.paths,
+			  o.job.noutputs, (int64_t)(r->worker_us / 1000), NULL);
 }
 
 /* A job that succeeded: count it, unless its source went meanwhile. */
@@ -156,6 +170,8 @@ job_ok(struct daemon *d, const struct djob *j, const char *src,
 	d->dispatch.dest_error[0] = '\0';
 	if (it->live)
 		stats_latency(&d->stats, daemon_now_ms(d) - it->since_ms);
+	if (feed_wanted(d->feed, src))
+		publish_done(d, it->root, rel, r);
 	if (log_enabled(LOG_DEBUG))
 		log_write(LOG_DEBUG, &(struct log_fields){
 			  .event = "thumbnail", .source = src,
@@ -234,10 +250,13 @@ send_one(struct daemon *d)
 	}
 	strcpy(j->output, o.paths[0]);
 	stat_source(d, o.src, &j->st, &rc);
-	if (rc != 0 || failures_blocked(d->parts.failures, o.src, &j->st) ||
+	if (rc != 0 || failures_blocked(d->parts.failures, o.src, &j->st, NULL, 0) ||
 	    outputs_fresh(&o, &j->st)) {
 		if (rc == 0)
 			stats_skipped(&d->stats);
+		if (rc == 0 && outputs_fresh(&o, &j->st))
+			feed_fresh(d->feed, o.src, (evrec_paths)o.paths,
+				   o.job.noutputs);
 		free(j);
 		queue_done(q, it, daemon_now_ms(d));
 		return true;

@@ -8,6 +8,10 @@
  * before its watch existed.  A full queue drops the event and marks the
  * root dirty: the walk that follows finds what was dropped.
  *
+ * Each of these is also an event record for the feed (feed.h): removed
+ * for a deleted source, renamed for a renamed file or folder, made only
+ * when someone reads the feed.
+ *
  * With `shard` set, several daemons serve one tree and each acts only
  * for the files of its own shard (design.md §10): it thumbnails and
  * deletes those, and a rename is handled by the shard of each name (the
@@ -23,6 +27,8 @@
 #include "daemon/events.h"
 #include "daemon/log.h"
 #include "daemon/thumbs.h"
+#include "lib/tpath.h"
+#include "pool/outputs.h"
 
 static const struct watch_root *
 root_cfg(const struct daemon *d, int root)
@@ -50,17 +56,47 @@ enqueue_live(struct daemon *d, int root, const char *rel)
 	roots_set_dirty(d->parts.roots, root, true);
 }
 
+/* Source REL of ROOT and its thumbnails' paths into O.  0 or -errno. */
+static int
+paths_of(const struct daemon *d, int root, const char *rel, struct outputs *o)
+{
+	const struct watch_root *w = root_cfg(d, root);
+
+	return outputs_build(o, &d->cfg->settings, w->source, w->dest, rel);
+}
+
 /* Source REL of ROOT is gone: forget it, and its thumbnails if mirrored. */
 static void
 file_gone(struct daemon *d, int root, const char *rel)
 {
+	static struct outputs o;
 	char src[PATH_MAX];
+	bool mirror = root_cfg(d, root)->mirror_deletes;
 
 	queue_forget(d->parts.queue, root, rel);
 	roots_source_path(d->parts.roots, root, rel, src);
 	failures_forget(d->parts.failures, src);
-	if (root_cfg(d, root)->mirror_deletes)
+	if (mirror)
 		thumbs_remove(&d->cfg->settings, root_cfg(d, root), rel);
+	if (feed_wanted(d->feed, NULL) && paths_of(d, root, rel, &o) == 0)
+		feed_removed(d->feed, o.src, (evrec_paths)o.paths,
+			     mirror ? o.job.noutputs : 0);
+}
+
+/* The renamed record of a file, and the waits its new name answers. */
+static void
+publish_moved(struct daemon *d, const struct watch_event *ev, bool moved)
+{
+	static struct outputs from, to;
+
+	if (paths_of(d, ev->old_root, ev->old_path, &from) != 0 ||
+	    paths_of(d, ev->root, ev->path, &to) != 0)
+		return;
+	feed_renamed(d->feed, from.src, to.src, (evrec_paths)from.paths,
+		     (evrec_paths)to.paths, to.job.noutputs, moved, false);
+	if (moved)
+		feed_fresh(d->feed, to.src, (evrec_paths)to.paths,
+			   to.job.noutputs);
 }
 
 static void
@@ -79,18 +115,46 @@ file_moved(struct daemon *d, const struct watch_event *ev)
 	failures_forget(d->parts.failures, src);
 	if (ours(d, ev->path) && thumbs_same_format(s, ev->old_path, ev->path) &&
 	    thumbs_rename(s, root_cfg(d, ev->old_root)->dest, ev->old_path,
-			  root_cfg(d, ev->root)->dest, ev->path))
+			  root_cfg(d, ev->root)->dest, ev->path)) {
+		publish_moved(d, ev, true);
 		return;
+	}
+	publish_moved(d, ev, false);
 	if (root_cfg(d, ev->old_root)->mirror_deletes)
 		thumbs_remove(s, root_cfg(d, ev->old_root), ev->old_path);
 	if (ours(d, ev->path))
 		enqueue_live(d, ev->root, ev->path);
 }
 
+/* The renamed record of a folder: its paths and its thumbnail folders'. */
+static void
+publish_dir_moved(struct daemon *d, const struct watch_event *ev, bool moved)
+{
+	const struct settings *s = &d->cfg->settings;
+	static char from_thumbs[SETTINGS_MAX_SIZES][PATH_MAX];
+	static char to_thumbs[SETTINGS_MAX_SIZES][PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX];
+
+	if (!feed_wanted(d->feed, NULL))
+		return;
+	roots_source_path(d->parts.roots, ev->old_root, ev->old_path, from);
+	roots_source_path(d->parts.roots, ev->root, ev->path, to);
+	for (size_t i = 0; i < s->nsizes; i++)
+		if (tpath_thumb_dir(from_thumbs[i], PATH_MAX, s, i,
+				    root_cfg(d, ev->old_root)->dest,
+				    ev->old_path) < 0 ||
+		    tpath_thumb_dir(to_thumbs[i], PATH_MAX, s, i,
+				    root_cfg(d, ev->root)->dest, ev->path) < 0)
+			return;
+	feed_renamed(d->feed, from, to, (evrec_paths)from_thumbs,
+		     (evrec_paths)to_thumbs, s->nsizes, moved, true);
+}
+
 /* A folder's thumbnails go with it, or with their shards (see above). */
 static void
 dir_moved(struct daemon *d, const struct watch_event *ev)
 {
+	publish_dir_moved(d, ev, d->cfg->shard.n == 0);
 	if (d->cfg->shard.n == 0)
 		thumbs_rename_dir(&d->cfg->settings,
 				  root_cfg(d, ev->old_root)->dest, ev->old_path,

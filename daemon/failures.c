@@ -193,7 +193,8 @@ out:
 }
 
 bool
-failures_blocked(struct failures *f, const char *src, const struct stat *st)
+failures_blocked(struct failures *f, const char *src, const struct stat *st,
+		 char *reason, size_t reasonsz)
 {
 	char path[PATH_MAX];
 	char *buf = malloc(RECORD_MAX);
@@ -208,6 +209,8 @@ failures_blocked(struct failures *f, const char *src, const struct stat *st)
 		blocked = r.size == st->st_size &&
 			  r.mtime.tv_sec == st->st_mtim.tv_sec &&
 			  r.mtime.tv_nsec == st->st_mtim.tv_nsec;
+	if (blocked && reason)
+		snprintf(reason, reasonsz, "%s", r.reason);
 	free(buf);
 	return blocked;
 }

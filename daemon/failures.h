@@ -35,9 +35,12 @@ void failures_close(struct failures *f);
 int failures_record(struct failures *f, const char *src, const struct stat *st,
 		    const char *reason);
 
-/* True when SRC is recorded with exactly ST's size and mtime. */
+/*
+ * True when SRC is recorded with exactly ST's size and mtime; the
+ * record's reason then goes to REASON[0..reasonsz) unless it is NULL.
+ */
 bool failures_blocked(struct failures *f, const char *src,
-		      const struct stat *st);
+		      const struct stat *st, char *reason, size_t reasonsz);
 
 /* Forgets SRC's record.  Returns 0, or -ENOENT if there was none. */
 int failures_forget(struct failures *f, const char *src);

@@ -32,6 +32,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/events.h"
+#include "daemon/health.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "pool/outputs.h"
@@ -99,6 +100,8 @@ tick_cb(uv_timer_t *t)
 	    (d->life.was_busy && !busy))
 		notify_status(d);
 	d->life.was_busy = busy;
+	health_check(d);
+	feed_tick(d->feed, daemon_now_ms(d));
 	dispatch_run(d);
 }
 
@@ -299,6 +302,8 @@ daemon_stop(struct daemon *d)
 		return;
 	d->life.stopping = true;
 	sd_notify(0, "STOPPING=1");
+	if (d->feed)
+		feed_state(d->feed, "stopping", "[]");
 	if (d->life.reloading)
 		return;		/* the reload's restart sees stopping */
 	stop_parts(d, close_handles);
@@ -318,6 +323,7 @@ restarted(struct daemon *d)
 	}
 	if (!d->life.debug)
 		log_set_level(d->cfg->log_level);
+	feed_set_buffer(d->feed, d->cfg->events_buffer);
 	if (start_parts(d) != 0) {
 		d->life.exit_code = 1;
 		daemon_stop(d);
@@ -423,6 +429,11 @@ daemon_start(struct daemon *d, uv_loop_t *loop, struct config *cfg,
 	d->life.stopped_data = data;
 	stats_init(&d->stats, uv_now(loop));
 	init_handles(d);
+	if ((d->feed = feed_new(loop, cfg->events_buffer)) == NULL) {
+		log_err("out of memory");
+		d->life.exit_code = 1;
+		return -ENOMEM;
+	}
 	if ((rc = start_parts(d)) != 0) {
 		d->life.exit_code = 1;
 		return rc;
@@ -452,6 +463,9 @@ void
 daemon_free(struct daemon *d)
 {
 	free_parts(d);
+	feed_free(d->feed);
+	d->feed = NULL;
+	health_free(d);
 	if (d->cfg) {
 		config_free(d->cfg);
 		free(d->cfg);

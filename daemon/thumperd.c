@@ -23,6 +23,7 @@
 #include "lib/config.h"
 #include "daemon/commands.h"
 #include "daemon/control.h"
+#include "daemon/follow.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 
@@ -46,6 +47,31 @@ request_cb(void *data, const struct ctl_request *req, FILE *reply)
 {
 	commands_run(data, req, reply);
 }
+
+static void
+stream_cb(void *data, struct control_client *cl, const struct ctl_request *req)
+{
+	follow_request(data, cl, req);
+}
+
+static void
+drained_cb(void *data, struct control_client *cl)
+{
+	feed_drained(((struct daemon *)data)->feed, cl);
+}
+
+static void
+gone_cb(void *data, struct control_client *cl)
+{
+	feed_gone(((struct daemon *)data)->feed, cl);
+}
+
+static const struct control_ops control_ops = {
+	.request = request_cb,
+	.stream = stream_cb,
+	.drained = drained_cb,
+	.gone = gone_cb,
+};
 
 static void
 stopped_cb(struct daemon *d, void *data)
@@ -73,7 +99,7 @@ run(struct config *cfg, bool debug)
 	int rc;
 
 	uv_loop_init(&loop);
-	if (control_start(&loop, cfg->control_socket, request_cb, &d, &ctl,
+	if (control_start(&loop, cfg->control_socket, &control_ops, &d, &ctl,
 			  err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		sd_notify(0, "STOPPING=1");

@@ -535,6 +535,7 @@ static const struct key top_keys[] = {
 	UINT_KEY("queue_limit", struct config, queue_limit, 1, 100000000),
 	UINT_KEY("settle_ms", struct config, settle_ms, 0, 3600000),
 	UINT_KEY("poll_interval", struct config, poll_interval, 0, 31536000),
+	UINT_KEY("events_buffer", struct config, events_buffer, 1, 1000000),
 	{ "shard", load_shard, offsetof(struct config, shard), 0, 0 },
 	{ "watch", load_watch, 0, 0, 0 },
 	{ "sizes", load_sizes, SETTINGS_OFF, 0, 0 },
@@ -706,6 +707,7 @@ int config_defaults(struct config *c)
 	c->state_dir = strdup("/var/lib/thumper");
 	c->log_level = LOG_INFO;
 	c->queue_limit = 100000;
+	c->events_buffer = 1024;
 	if (!c->control_socket || !c->state_dir ||
 	    settings_init(&c->settings) < 0) {
 		config_free(c);

@@ -35,6 +35,7 @@ struct config {
 	unsigned queue_limit;
 	unsigned settle_ms;
 	unsigned poll_interval;	/* seconds, 0: off */
+	unsigned events_buffer;	/* unread event records per subscriber */
 	struct shard shard;	/* this daemon's files of a shared tree */
 	struct watch_root *roots;
 	size_t nroots;

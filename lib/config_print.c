@@ -58,8 +58,9 @@ void config_print(const struct config *c, FILE *f)
 	fputs(";\nstate_dir = ", f);
 	print_string(f, c->state_dir);
 	fprintf(f, ";\nlog_level = \"%s\";\n", config_log_level_name(c->log_level));
-	fprintf(f, "queue_limit = %u;\nsettle_ms = %u;\npoll_interval = %u;\n",
-		c->queue_limit, c->settle_ms, c->poll_interval);
+	fprintf(f, "queue_limit = %u;\nsettle_ms = %u;\npoll_interval = %u;\n"
+		"events_buffer = %u;\n", c->queue_limit, c->settle_ms,
+		c->poll_interval, c->events_buffer);
 	if (c->shard.n > 0)
 		fprintf(f, "shard = \"%s\";\n", shard_str(&c->shard, shard));
 	fputs("watch = (", f);

@@ -24,6 +24,10 @@ const struct ctl_command ctl_commands[CTL_NCOMMANDS] = {
 	[CTL_METRICS] = { .name = "metrics", .text_reply = true,
 			  .while_reloading = true },
 	[CTL_VERSION] = { .name = "version", .while_reloading = true },
+	[CTL_WAIT] = { .name = "wait", .path = true, .path_required = true,
+		       .stream = true },
+	[CTL_EVENTS] = { .name = "events", .stream = true,
+			 .while_reloading = true },
 };
 
 const struct ctl_command *

@@ -6,7 +6,10 @@
  * all take the commands from ctl_commands[], so a command is added here
  * once.  A request is one line, "COMMAND [--force] [PATH]\n"; the reply
  * is one JSON document (Prometheus text for a text_reply command), which
- * `version` reports along with CTL_PROTOCOL_VERSION.
+ * `version` reports along with CTL_PROTOCOL_VERSION.  A stream command
+ * (wait, events) keeps the connection: its replies are JSON lines for as
+ * long as the client stays (design.md §7), and a `wait` connection may
+ * send further `wait PATH` lines.
  *
  * Bump CTL_PROTOCOL_VERSION if a command is removed or renamed, changes
  * what it takes, or a reply field changes meaning; adding a command or a
@@ -33,17 +36,21 @@ enum ctl_cmd {
 	CTL_RELOAD,
 	CTL_METRICS,
 	CTL_VERSION,
+	CTL_WAIT,
+	CTL_EVENTS,
 };
-#define CTL_NCOMMANDS (CTL_VERSION + 1)
+#define CTL_NCOMMANDS (CTL_EVENTS + 1)
 
 struct ctl_command {
 	const char *name;	/* the word on the wire */
 	bool privileged;	/* changes state: root or the daemon's uid only
 				   (SO_PEERCRED) */
-	bool path;		/* takes an optional PATH, the rest of the line */
+	bool path;		/* takes a PATH, the rest of the line */
+	bool path_required;	/* ... and must have one */
 	bool force;		/* takes an optional CTL_FORCE before PATH */
 	bool text_reply;	/* answers Prometheus text, not JSON */
 	bool while_reloading;	/* answered while a reload is in progress */
+	bool stream;		/* keeps the connection, answers in lines */
 };
 
 /* Every command, in the order of design.md §2, indexed by enum ctl_cmd. */

@@ -112,7 +112,7 @@ round_trip(const struct failure_record *r)
 		fprintf(stderr, "failures_record: %s\n", strerror(-rc));
 		fail("a parsed record cannot be written back");
 	}
-	if (!failures_blocked(store, r->src, &st))
+	if (!failures_blocked(store, r->src, &st, NULL, 0))
 		fail("the record written back does not block its source");
 	if (failures_each(store, compare_cb, &e) != 1 || e.seen != 1)
 		fail("the record written back is not read back once");

@@ -80,6 +80,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.queue_limit, 100000);
 	ck_assert_uint_eq(c.settle_ms, 0);
 	ck_assert_uint_eq(c.poll_interval, 0);
+	ck_assert_uint_eq(c.events_buffer, 1024);
 	ck_assert_uint_eq(c.shard.n, 0);
 	ck_assert_uint_eq(c.nroots, 0);
 	ck_assert_uint_eq(c.settings.nsizes, 1);
@@ -108,6 +109,7 @@ static const char full_conf[] =
 	"queue_limit = 50;\n"
 	"settle_ms = 250;\n"
 	"poll_interval = 600;\n"
+	"events_buffer = 16;\n"
 	"shard = \"3/8\";\n"
 	"watch = (\n"
 	"  { source = \"/srv/in\"; dest = \"/srv/thumbs\"; },\n"
@@ -138,6 +140,7 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c.queue_limit, 50);
 	ck_assert_uint_eq(c.settle_ms, 250);
 	ck_assert_uint_eq(c.poll_interval, 600);
+	ck_assert_uint_eq(c.events_buffer, 16);
 	ck_assert_uint_eq(c.shard.k, 3);
 	ck_assert_uint_eq(c.shard.n, 8);
 	ck_assert_uint_eq(c.nroots, 2);
@@ -283,6 +286,7 @@ static const struct {
 	{ "shard = \"2\";\n", ":1: shard: '2' is not K/N" },
 	{ "shard = 2;\n", ":1: shard: " },
 	{ "queue_limit = 0;\n", ":1: queue_limit: 0 is out of range" },
+	{ "events_buffer = 0;\n", ":1: events_buffer: 0 is out of range" },
 	{ "limits = { job_timeout = 0; };\n",
 	  ":1: limits.job_timeout: 0 is out of range 1..86400" },
 	{ "limits = { max_pixels = -5; };\n",

@@ -74,7 +74,8 @@ START_TEST(the_table_keeps_the_wire_contract)
 	ck_assert_int_eq(CTL_LINE_MAX, 4096);
 	ck_assert_int_eq(parse("bogus", &b, &req, &err), -1);
 	ck_assert_str_eq(err, "unknown command (status, failures, retry, "
-			 "pause, resume, rescan, reload, metrics, version)");
+			 "pause, resume, rescan, reload, metrics, version, wait, "
+			 "events)");
 	free(b);
 	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
 		const struct ctl_command *c = &ctl_commands[i];
@@ -83,12 +84,17 @@ START_TEST(the_table_keeps_the_wire_contract)
 		ck_assert_msg(c->privileged == (strstr(privileged, word) != NULL),
 			      "%s: privileged is %d", c->name, c->privileged);
 		ck_assert_msg(c->force == (i == CTL_RESCAN), "%s", c->name);
-		ck_assert_msg(c->path == (i == CTL_RESCAN || i == CTL_RETRY),
+		ck_assert_msg(c->path == (i == CTL_RESCAN || i == CTL_RETRY ||
+					  i == CTL_WAIT), "%s", c->name);
+		ck_assert_msg(c->path_required == (i == CTL_WAIT), "%s",
+			      c->name);
+		ck_assert_msg(c->stream == (i == CTL_WAIT || i == CTL_EVENTS),
 			      "%s", c->name);
 		ck_assert_msg(c->text_reply == (i == CTL_METRICS), "%s", c->name);
 		ck_assert_msg(c->while_reloading == (i == CTL_STATUS ||
 						     i == CTL_METRICS ||
-						     i == CTL_VERSION),
+						     i == CTL_VERSION ||
+						     i == CTL_EVENTS),
 			      "%s", c->name);
 		ck_assert_ptr_eq(ctl_command_find(c->name, strlen(c->name)), c);
 		ck_assert_int_eq(ctl_command_id(c), i);
@@ -105,6 +111,13 @@ START_TEST(every_command_word_alone)
 	const char *err;
 
 	for (size_t i = 0; i < CTL_NCOMMANDS; i++) {
+		if (ctl_commands[i].path_required) {
+			ck_assert_int_eq(parse(ctl_commands[i].name, &b, &req,
+					       &err), -1);
+			ck_assert_str_eq(err, "this command needs a path");
+			free(b);
+			continue;
+		}
 		ck_assert_msg(parse(ctl_commands[i].name, &b, &req, &err) == 0,
 			      "%s: %s", ctl_commands[i].name, err);
 		ck_assert_int_eq(req.cmd, i);

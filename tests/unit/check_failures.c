@@ -195,24 +195,28 @@ collect(void)
 START_TEST(a_record_blocks_exactly_its_size_and_mtime)
 {
 	struct stat st = st_of(1234, 1700000000, 123456789), other;
+	char reason[64];
 
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &st));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &st, NULL, 0));
 	ck_assert_int_eq(failures_record(f, "/srv/in/a.jpg", &st,
 					 "not a known file format"), 0);
-	ck_assert(failures_blocked(f, "/srv/in/a.jpg", &st));
+	ck_assert(failures_blocked(f, "/srv/in/a.jpg", &st, NULL, 0));
+	ck_assert(failures_blocked(f, "/srv/in/a.jpg", &st, reason,
+				   sizeof(reason)));
+	ck_assert_str_eq(reason, "not a known file format");
 	other = st_of(1235, 1700000000, 123456789);
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other, NULL, 0));
 	other = st_of(1234, 1700000001, 123456789);
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other, NULL, 0));
 	other = st_of(1234, 1700000000, 123456788);
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other, NULL, 0));
 	other = st_of(1234, 1700000000, 123456790);
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg", &other, NULL, 0));
 	/* Only that path: not a neighbour, not a prefix, not a longer one. */
-	ck_assert(!failures_blocked(f, "/srv/in/b.jpg", &st));
-	ck_assert(!failures_blocked(f, "/srv/in/a.jp", &st));
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpgx", &st));
-	ck_assert(!failures_blocked(f, "/srv/in/a.jpg/", &st));
+	ck_assert(!failures_blocked(f, "/srv/in/b.jpg", &st, NULL, 0));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jp", &st, NULL, 0));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpgx", &st, NULL, 0));
+	ck_assert(!failures_blocked(f, "/srv/in/a.jpg/", &st, NULL, 0));
 	/* One file in STATE_DIR/failed, named by a hash; no temporary left. */
 	(void)only_record();
 }
@@ -242,7 +246,7 @@ START_TEST(records_read_back_whole)
 	ck_assert_int_eq(s->size[1 - ia], 0);
 	ck_assert_int_eq(s->mtime[1 - ia].tv_sec, 0);
 	ck_assert_int_eq(s->mtime[1 - ia].tv_nsec, 999999999);
-	ck_assert(failures_blocked(f, "/in/b.gif", &b));
+	ck_assert(failures_blocked(f, "/in/b.gif", &b, NULL, 0));
 }
 END_TEST
 
@@ -274,8 +278,8 @@ START_TEST(a_new_failure_replaces_the_record)
 
 	ck_assert_int_eq(failures_record(f, "/in/x.jpg", &old, "first"), 0);
 	ck_assert_int_eq(failures_record(f, "/in/x.jpg", &now, "second"), 0);
-	ck_assert(!failures_blocked(f, "/in/x.jpg", &old));
-	ck_assert(failures_blocked(f, "/in/x.jpg", &now));
+	ck_assert(!failures_blocked(f, "/in/x.jpg", &old, NULL, 0));
+	ck_assert(failures_blocked(f, "/in/x.jpg", &now, NULL, 0));
 	s = collect();
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_str_eq(s->reason[0], "second");
@@ -294,16 +298,16 @@ START_TEST(forget_removes_the_record)
 	ck_assert_int_eq(failures_record(f, "/in/b.jpg", &st, "bad"), 0);
 	ck_assert_int_eq(failures_forget(f, "/in/never.jpg"), -ENOENT);
 	ck_assert_int_eq(failures_forget(f, "/in/a.jpg"), 0);
-	ck_assert(!failures_blocked(f, "/in/a.jpg", &st));
-	ck_assert(failures_blocked(f, "/in/b.jpg", &st));
+	ck_assert(!failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
+	ck_assert(failures_blocked(f, "/in/b.jpg", &st, NULL, 0));
 	ck_assert_int_eq(failures_forget(f, "/in/a.jpg"), -ENOENT);
 	ck_assert_int_eq(failures_forget(f, "/in/b.jpg"), 0);
-	ck_assert(!failures_blocked(f, "/in/b.jpg", &st));
+	ck_assert(!failures_blocked(f, "/in/b.jpg", &st, NULL, 0));
 	ck_assert_int_eq(collect()->n, 0);
 	ck_assert_int_eq(list_dir(names, 2), 0);
 	/* Recorded again after being forgotten. */
 	ck_assert_int_eq(failures_record(f, "/in/a.jpg", &st, "bad"), 0);
-	ck_assert(failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 }
 END_TEST
 
@@ -315,13 +319,13 @@ START_TEST(records_outlive_a_restart)
 	failures_close(f);
 	f = NULL;
 	ck_assert_int_eq(failures_open(state, &f), 0);
-	ck_assert(failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 	ck_assert_int_eq(collect()->n, 1);
 	ck_assert_int_eq(failures_forget(f, "/in/a.jpg"), 0);
 	failures_close(f);
 	f = NULL;
 	ck_assert_int_eq(failures_open(state, &f), 0);
-	ck_assert(!failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(!failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 	ck_assert_int_eq(failures_forget(f, "/in/a.jpg"), -ENOENT);
 }
 END_TEST
@@ -337,7 +341,7 @@ START_TEST(a_reason_is_kept_on_one_line)
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_str_eq(s->src[0], "/in/a.jpg");
 	ck_assert_str_eq(s->reason[0], "line one line two path /etc/passwd");
-	ck_assert(failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 }
 END_TEST
 
@@ -348,7 +352,7 @@ round_trip(const char *src, const char *reason)
 	struct seen *s;
 
 	ck_assert_int_eq(failures_record(f, src, &st, reason), 0);
-	ck_assert(failures_blocked(f, src, &st));
+	ck_assert(failures_blocked(f, src, &st, NULL, 0));
 	s = collect();
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_msg(strcmp(s->src[0], src) == 0, "path came back as \"%s\"",
@@ -415,7 +419,7 @@ damaged(const char *text, size_t len, const char *what, bool keeps_path)
 	ck_assert_int_eq(failures_record(f, victim, &st, "bad"), 0);
 	fmt(name, sizeof(name), "%s", only_record());
 	spew(name, text, len);
-	ck_assert_msg(!failures_blocked(f, victim, &st),
+	ck_assert_msg(!failures_blocked(f, victim, &st, NULL, 0),
 		      "a record %s still blocks its source", what);
 	s = collect();
 	if (!keeps_path) {
@@ -426,13 +430,13 @@ damaged(const char *text, size_t len, const char *what, bool keeps_path)
 		ck_assert_int_eq(failures_forget(f, victim), -ENOENT);
 	}
 	ck_assert_int_eq(failures_record(f, victim, &st, "bad again"), 0);
-	ck_assert_msg(failures_blocked(f, victim, &st),
+	ck_assert_msg(failures_blocked(f, victim, &st, NULL, 0),
 		      "after a record %s, a new failure does not block", what);
 	/* A reopened store counts only good records, and still blocks. */
 	failures_close(f);
 	f = NULL;
 	ck_assert_int_eq(failures_open(state, &f), 0);
-	ck_assert(failures_blocked(f, victim, &st));
+	ck_assert(failures_blocked(f, victim, &st, NULL, 0));
 	/* Clean up for the next case. */
 	ck_assert_int_eq(failures_forget(f, victim), 0);
 	{
@@ -536,7 +540,7 @@ START_TEST(a_symlinked_record_is_not_followed)
 	fmt(to, sizeof(to), "%s/elsewhere", state);
 	ck_assert_int_eq(rename(from, to), 0);
 	ck_assert_int_eq(symlink(to, from), 0);
-	ck_assert(!failures_blocked(f, victim, &st));
+	ck_assert(!failures_blocked(f, victim, &st, NULL, 0));
 	ck_assert_int_eq(collect()->n, 0);
 }
 END_TEST
@@ -600,9 +604,9 @@ START_TEST(a_slot_held_by_another_path_is_probed_past)
 
 	ck_assert_int_eq(failures_record(f, "/in/a.jpg", &st, "bad"), 0);
 	squat("/in/a.jpg", "/in/other0.jpg");
-	ck_assert(!failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(!failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 	ck_assert_int_eq(failures_record(f, "/in/a.jpg", &st, "bad"), 0);
-	ck_assert(failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 	s = collect();
 	ck_assert_int_eq(s->n, 2);
 	/* Forgetting one leaves the other where it is. */
@@ -617,7 +621,7 @@ START_TEST(a_slot_held_by_another_path_is_probed_past)
 		squat("/in/a.jpg", other);
 	}
 	ck_assert_int_eq(failures_record(f, "/in/a.jpg", &st, "bad"), -ENOSPC);
-	ck_assert(!failures_blocked(f, "/in/a.jpg", &st));
+	ck_assert(!failures_blocked(f, "/in/a.jpg", &st, NULL, 0));
 	ck_assert_int_eq(collect()->n, PROBES);
 }
 END_TEST
