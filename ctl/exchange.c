@@ -24,7 +24,7 @@
 #include "ctl/format.h"
 #include "ctl/json.h"
 
-static long long now_ms(void)
+long long exchange_now_ms(void)
 {
 	struct timespec ts;
 
@@ -40,7 +40,7 @@ static int wait_fd(int fd, short events, long long deadline)
 	int n;
 
 	do {
-		left = deadline - now_ms();
+		left = deadline - exchange_now_ms();
 		if (left <= 0)
 			return 0;
 		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
@@ -59,7 +59,7 @@ static int connect_to(int fd, const struct sockaddr_un *sa, long long deadline,
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && now_ms() < deadline) {
+		if (errno == EAGAIN && exchange_now_ms() < deadline) {
 			/* backlog full: the daemon is busy or stuck */
 			poll(NULL, 0, 20);
 			continue;
@@ -165,12 +165,11 @@ static int read_all(int fd, struct reply_buf *out, long long deadline,
 	return 0;
 }
 
-int exchange_request(const char *sock, const char *req, size_t reqlen,
-		     int timeout_ms, struct reply_buf *out)
+int exchange_connect(const char *sock, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = exchange_now_ms() + timeout_ms;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, rc;
+	int fd;
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		fmt_say_path("cannot connect to ", sock, ": longer than %zu "
@@ -184,9 +183,71 @@ int exchange_request(const char *sock, const char *req, size_t reqlen,
 		fprintf(stderr, "thumperctl: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	rc = connect_to(fd, &sa, deadline, sock, timeout_ms);
-	if (rc == 0)
-		rc = send_all(fd, req, reqlen, deadline, sock);
+	if (connect_to(fd, &sa, deadline, sock, timeout_ms) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int exchange_send(int fd, const char *buf, size_t len, int timeout_ms,
+		  const char *sock)
+{
+	int rc = send_all(fd, buf, len, exchange_now_ms() + timeout_ms, sock);
+
+	if (rc == 1)
+		fmt_say_path("cannot send to ", sock, ": not taken within %d "
+			     "ms (is thumperd stuck?)", timeout_ms);
+	return rc == 0 ? 0 : -1;
+}
+
+int exchange_line(int fd, struct reply_buf *in, long long deadline,
+		  const char *sock, char **line)
+{
+	char *nl;
+
+	if (in->taken > 0) {	/* drop the line the last call gave */
+		memmove(in->data, in->data + in->taken, in->len - in->taken);
+		in->len -= in->taken;
+		in->taken = 0;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (in->data && (nl = memchr(in->data, '\n', in->len))) {
+			*nl = '\0';
+			*line = in->data;
+			in->taken = (size_t)(nl - in->data) + 1;
+			return 1;
+		}
+		if (grow(in, sock) != 0)
+			return -1;
+		n = read(fd, in->data + in->len, in->cap - in->len - 1);
+		if (n > 0) {
+			in->len += (size_t)n;
+		} else if (n == 0) {
+			return 0;
+		} else if (errno == EAGAIN) {
+			if (wait_fd(fd, POLLIN, deadline < 0 ? LLONG_MAX
+							     : deadline) == 0)
+				return 2;
+		} else if (errno != EINTR) {
+			fmt_say_path("cannot read from ", sock, ": %s",
+				     strerror(errno));
+			return -1;
+		}
+	}
+}
+
+int exchange_request(const char *sock, const char *req, size_t reqlen,
+		     int timeout_ms, struct reply_buf *out)
+{
+	long long deadline = exchange_now_ms() + timeout_ms;
+	int fd, rc;
+
+	if ((fd = exchange_connect(sock, timeout_ms)) < 0)
+		return -1;
+	rc = send_all(fd, req, reqlen, deadline, sock);
 	if (rc == 0)
 		rc = read_all(fd, out, deadline, sock);
 	if (rc == 1) {

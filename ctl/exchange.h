@@ -10,6 +10,7 @@
 struct reply_buf {
 	char *data;
 	size_t len, cap;
+	size_t taken;	/* exchange_line(): the bytes of the line it gave */
 };
 
 /*
@@ -20,5 +21,21 @@ struct reply_buf {
  */
 int exchange_request(const char *sock, const char *req, size_t reqlen,
 		     int timeout_ms, struct reply_buf *out);
+
+/*
+ * For the stream commands (wait, events), which keep the connection:
+ * exchange_connect() returns a connected non-blocking socket, or -1;
+ * exchange_send() sends all of BUF[0..len): 0 or -1.  exchange_line()
+ * reads the next line from FD into IN (zeroed by the caller, freed by
+ * it) and points *LINE at it, NUL-terminated, until the next call:
+ * 1 a line, 0 end of stream, 2 DEADLINE passed (exchange_now_ms()
+ * time; -1: none), -1 failed.  Failures are printed, naming SOCK.
+ */
+int exchange_connect(const char *sock, int timeout_ms);
+int exchange_send(int fd, const char *buf, size_t len, int timeout_ms,
+		  const char *sock);
+int exchange_line(int fd, struct reply_buf *in, long long deadline,
+		  const char *sock, char **line);
+long long exchange_now_ms(void);	/* CLOCK_MONOTONIC */
 
 #endif

@@ -28,6 +28,7 @@
 #include "lib/ctlproto.h"
 #include "ctl/exchange.h"
 #include "ctl/render.h"
+#include "ctl/stream.h"
 
 #define TIMEOUT_MS 10000
 #define USAGE_INDENT 22		/* column of a command's help in the usage */
@@ -57,6 +58,11 @@ static const struct view {
 	[CTL_METRICS] = { NULL, NULL, "Prometheus text exposition" },
 	[CTL_VERSION] = { render_version, NULL,
 			  "versions of thumperctl, thumperd and the protocol" },
+	[CTL_WAIT] = { NULL, "wait [--timeout S] PATH...",
+		       "wait until the sources have fresh thumbnails\n"
+		       "(0), or one failed (1); 4 at the timeout" },
+	[CTL_EVENTS] = { NULL, NULL,
+			 "follow what happens: one line per event" },
 };
 
 /* The command line, parsed. */
@@ -65,6 +71,9 @@ struct invocation {
 	const struct ctl_command *cmd;
 	const char *arg;	/* PATH as given, or NULL */
 	bool json, force;
+	char **paths;		/* wait: its PATHs, made absolute */
+	size_t npaths;
+	long timeout_ms;	/* wait --timeout, -1: none */
 };
 
 /* "  retry [PATH]        try failed ..." (a long synopsis on a line of
@@ -109,7 +118,7 @@ static void usage(FILE *f)
 	      "  -V, --version       print thumperctl's version only\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 the daemon refused or failed the command, 2 usage,\n"
-	      "3 the daemon cannot be reached.\n", f);
+	      "3 the daemon cannot be reached, 4 wait timed out.\n", f);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -279,6 +288,80 @@ static int parse_options(int argc, char **argv, struct invocation *inv)
 	return -1;
 }
 
+/* wait --timeout's SECONDS (0 to 86400, decimals allowed) into INV. */
+static int parse_timeout(const char *s, struct invocation *inv)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= 86400))
+		return usage_error("wait: --timeout '%s' is not a number of "
+				   "seconds from 0 to 86400", s);
+	inv->timeout_ms = (long)(v * 1000 + 0.5);
+	return 0;
+}
+
+/* PATH, checked and made absolute, onto INV's paths.  0 or EXIT_USAGE. */
+static int add_path(const char *path, struct invocation *inv)
+{
+	char *abs;
+
+	if (*path == '\0')
+		return usage_error("wait: PATH is empty");
+	if (strchr(path, '\n'))
+		return usage_error("wait: a PATH holding a newline cannot be "
+				   "sent to the daemon");
+	if (!(abs = absolute_path(path))) {
+		fprintf(stderr, "thumperctl: %s: cannot make it absolute: %s\n",
+			path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (strlen(abs) + 5 > CTL_LINE_MAX) {
+		free(abs);
+		return usage_error("wait: PATH is too long for a request line "
+				   "(%d bytes at most)", CTL_LINE_MAX);
+	}
+	inv->paths[inv->npaths++] = abs;
+	return 0;
+}
+
+/* wait's arguments, from argv[optind + 1] on.  0 or EXIT_USAGE. */
+static int parse_wait(int argc, char **argv, struct invocation *inv)
+{
+	bool dashdash = false;
+	int rc;
+
+	inv->timeout_ms = -1;
+	if (!(inv->paths = calloc((size_t)argc, sizeof(*inv->paths)))) {
+		fputs("thumperctl: out of memory\n", stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || a[0] != '-' || a[1] == '\0')
+			rc = add_path(a, inv);
+		else if (strcmp(a, "--") == 0)
+			rc = 0, dashdash = true;
+		else if (strcmp(a, "--json") == 0)
+			rc = 0, inv->json = true;
+		else if (strncmp(a, "--timeout=", 10) == 0)
+			rc = parse_timeout(a + 10, inv);
+		else if (strcmp(a, "--timeout") == 0)
+			rc = i + 1 < argc ? parse_timeout(argv[++i], inv)
+			     : usage_error("wait: --timeout needs a value");
+		else
+			rc = usage_error("wait: unknown option '%s'", a);
+		if (rc != 0)
+			return rc;
+	}
+	if (inv->npaths == 0)
+		return usage_error("wait needs at least one PATH");
+	return 0;
+}
+
 /*
  * COMMAND and its arguments, from argv[optind] on, into INV.  Returns 0,
  * or EXIT_USAGE (message printed).
@@ -294,6 +377,8 @@ static int parse_command(int argc, char **argv, struct invocation *inv)
 	if (!cmd)
 		return usage_error("unknown command '%s'", argv[optind]);
 	inv->cmd = cmd;
+	if (ctl_command_id(cmd) == CTL_WAIT)
+		return parse_wait(argc, argv, inv);
 	for (int i = optind + 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -369,6 +454,11 @@ static int run(const struct invocation *inv, const char *sock,
 	struct reply_buf rep = { 0 };
 	int rc;
 
+	if (id == CTL_WAIT)
+		return ctl_wait(sock, inv->paths, inv->npaths, inv->timeout_ms,
+				inv->json);
+	if (id == CTL_EVENTS)
+		return ctl_events(sock, inv->json);
 	if (exchange_request(sock, req, reqlen, timeout_ms, &rep) != 0) {
 		if (id == CTL_VERSION && !inv->json)
 			printf("thumperctl %s\n", PACKAGE_VERSION);
@@ -394,14 +484,18 @@ int main(int argc, char **argv)
 
 	if ((rc = parse_options(argc, argv, &inv)) >= 0)
 		return rc;
-	if ((rc = parse_command(argc, argv, &inv)) != 0)
-		return rc;
-	if ((rc = timeout_from_env(&timeout_ms)) != 0)
-		return rc;
-	if ((rc = make_request(&inv, &req, &reqlen)) != 0)
-		return rc;
-	if ((rc = find_socket(inv.opt_socket, inv.opt_config, &sock)) == 0)
+	rc = parse_command(argc, argv, &inv);
+	if (rc == 0)
+		rc = timeout_from_env(&timeout_ms);
+	if (rc == 0 && !inv.cmd->stream)
+		rc = make_request(&inv, &req, &reqlen);
+	if (rc == 0)
+		rc = find_socket(inv.opt_socket, inv.opt_config, &sock);
+	if (rc == 0)
 		rc = run(&inv, sock, req, reqlen, timeout_ms);
+	for (size_t i = 0; i < inv.npaths; i++)
+		free(inv.paths[i]);
+	free(inv.paths);
 	free(req);
 	free(sock);
 	return rc;

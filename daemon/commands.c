@@ -49,6 +49,7 @@ status(struct daemon *d, FILE *f)
 	int scan_root = 0;
 	bool walking = p->scan && scan_active(p->scan, &scan_root, &seen);
 	uint32_t p50, p99;
+	struct feed_counts fc;
 
 	stats_percentiles(&d->stats, &p50, &p99);
 	fprintf(f, "{\"state\": \"%s\", \"uptime_s\": %llu, \"version\": \"%s\", ",
@@ -99,7 +100,10 @@ status(struct daemon *d, FILE *f)
 		d->stats.done, d->stats.failed, d->stats.skipped,
 		stats_rate_1m(&d->stats, now), p50, p99, d->stats.nlatency);
 	health_reasons(d, f);
-	fputs("}\n", f);
+	feed_counts(d->feed, &fc);
+	fprintf(f, ", \"events\": {\"subscribers\": %u, \"lagging\": %u, "
+		"\"waits\": %zu, \"lost\": %llu}}\n", fc.subscribers, fc.lagging,
+		fc.waits, (unsigned long long)fc.lost);
 }
 
 static void
