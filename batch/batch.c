@@ -25,6 +25,7 @@
 
 #include "batch/batch.h"
 #include "lib/escape.h"
+#include "lib/evrec.h"
 #include "pool/outputs.h"
 #include "pool/tmpclean.h"
 #include "lib/fsutil.h"
@@ -59,6 +60,7 @@ struct batch {
 	uint64_t pixels;
 	struct batch_failure *failures, **failures_tail;
 	unsigned long nfailures;
+	FILE *events;		/* --events, or NULL */
 };
 
 struct bjob {
@@ -67,10 +69,36 @@ struct bjob {
 	char rel[];
 };
 
+static void finish(struct batch *b);
+
+/* Flushes the record just written to --events; a write error stops the run. */
+static void
+events_flush(struct batch *b)
+{
+	if (fflush(b->events) == 0 && !ferror(b->events))
+		return;
+	fprintf(stderr, "%sthumper: --events %s: cannot write: %s\n",
+		b->show_progress ? "\r\033[K" : "", b->o->events_path,
+		strerror(errno));
+	if (b->events != stdout)
+		fclose(b->events);
+	b->events = NULL;
+	b->exit_code = 2;
+	b->stopping = true;
+	finish(b);
+}
+
 static void
 report_failure(struct batch *b, const char *rel, const char *reason)
 {
 	b->failed++;
+	if (b->events) {
+		char path[PATH_MAX + 2];
+
+		snprintf(path, sizeof(path), "%s/%s", b->src, rel);
+		evrec_failed(b->events, path, reason);
+		events_flush(b);
+	}
 	if (!b->o->quiet) {
 		fprintf(stderr, "%sthumper: failed: %s/",
 			b->show_progress ? "\r\033[K" : "", b->src);
@@ -125,8 +153,6 @@ submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed
 	return 0;
 }
 
-static void finish(struct batch *b);
-
 static void
 pump_cb(uv_idle_t *h)
 {
@@ -164,6 +190,18 @@ pump_cb(uv_idle_t *h)
 }
 
 static void
+write_done(struct batch *b, const char *rel, const struct pool_result *r)
+{
+	static struct outputs out;
+
+	if (outputs_build(&out, &b->o->settings, b->src, b->dest, rel) != 0)
+		return;		/* it was built once already, to submit */
+	evrec_done(b->events, out.src, (evrec_paths)out.paths,
+		   out.job.noutputs, (int64_t)(r->worker_us / 1000), NULL);
+	events_flush(b);
+}
+
+static void
 done_cb(struct pool *p, void *data, const struct pool_result *r)
 {
 	struct bjob *bj = data;
@@ -174,6 +212,8 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 	case POOL_OK:
 		b->done++;
 		b->pixels += (uint64_t)r->src_width * r->src_height;
+		if (b->events)
+			write_done(b, bj->rel, r);
 		break;
 	case POOL_CHANGED:
 		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {
@@ -419,6 +459,24 @@ batch_summary_free(struct batch_summary *s)
 	s->nfailures = 0;
 }
 
+/* Opens --events (truncating a file).  0 or -1 with a message printed. */
+static int
+open_events(struct batch *b)
+{
+	const char *path = b->o->events_path;
+
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "-") == 0)
+		b->events = stdout;
+	else if ((b->events = fopen(path, "we")) == NULL) {
+		fprintf(stderr, "thumper: --events %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	  unsigned jobs, struct batch_summary *out)
@@ -435,8 +493,13 @@ batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	b.jobs = jobs ? jobs : (ncpu > 0 ? (unsigned)ncpu : 1);
 	b.show_progress = o->progress == PROGRESS_AUTO ? isatty(STDERR_FILENO)
 						       : o->progress == PROGRESS_ON;
-	if (setup_paths(&b) != 0 || uv_loop_init(&b.loop) != 0)
+	if (setup_paths(&b) != 0 || open_events(&b) != 0)
 		return 2;
+	if (uv_loop_init(&b.loop) != 0) {
+		if (b.events && b.events != stdout)
+			fclose(b.events);
+		return 2;
+	}
 	b.started = uv_hrtime();
 	if (start(&b) != 0) {
 		b.exit_code = 2;
@@ -447,6 +510,11 @@ batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	if (uv_loop_close(&b.loop) != 0)
 		fprintf(stderr, "thumper: internal error: handles left open\n");
 	walk_close(b.walk);
+	if (b.events && b.events != stdout && fclose(b.events) != 0) {
+		fprintf(stderr, "thumper: --events %s: %s\n", o->events_path,
+			strerror(errno));
+		b.exit_code = 2;
+	}
 
 	out->elapsed_s = elapsed_s(&b);
 	if (b.show_progress)

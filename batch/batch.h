@@ -32,6 +32,7 @@ struct batch_opts {
 	bool quiet;		/* do not list each failure on stderr */
 	enum batch_progress progress;
 	struct shard shard;	/* n == 0: every file */
+	const char *events_path;	/* --events: NULL none, "-" stdout */
 	struct settings settings;
 	/* thumper bench only */
 	unsigned jobs_lo, jobs_hi;	/* worker counts to measure */

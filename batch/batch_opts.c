@@ -22,7 +22,7 @@
 
 enum {
 	OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_PLOT, OPT_RUNS, OPT_SHARD,
+	OPT_PLOT, OPT_RUNS, OPT_SHARD, OPT_EVENTS,
 };
 
 #define JOBS_MAX 1024
@@ -45,6 +45,7 @@ enum {
 static const struct option batch_long_opts[] = {
 	COMMON_OPTS,
 	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +75,8 @@ batch_usage(FILE *f)
 	      "      --shard K/N       only the files of shard K of N (1-based);\n"
 	      "                        'env' reads K and N from a Slurm job array\n"
 	      "                        or a Kubernetes Indexed Job\n"
+	      "      --events FILE     write a JSON line per source done or failed\n"
+	      "                        to FILE ('-': stdout)\n"
 	      "  -c, --config FILE     thumbnail settings from a thumper.conf\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
@@ -309,6 +312,14 @@ parse_run_opt(int c, const char *arg, bool bench, struct batch_opts *o,
 		return 0;
 	case OPT_SHARD:
 		return parse_shard(arg, o, err, errsz);
+	case OPT_EVENTS:
+		if (*arg == '\0') {
+			snprintf(err, errsz, "--events: an empty file name "
+				 "('-' is stdout)");
+			return -1;
+		}
+		o->events_path = arg;
+		return 0;
 	}
 	return 1;
 }
@@ -437,6 +448,11 @@ parse_args(int argc, char **argv, bool bench, struct batch_opts *o, char *err,
 	if (parse_operands(argc, argv, bench, o, err, errsz) != 0 ||
 	    apply_settings(&t, o, err, errsz) != 0)
 		return BATCH_USAGE_ERROR;
+	if (o->json && o->events_path && strcmp(o->events_path, "-") == 0) {
+		snprintf(err, errsz, "--events - and --json both write to "
+			 "stdout: give --events a file");
+		return BATCH_USAGE_ERROR;
+	}
 	return BATCH_RUN;
 }
 

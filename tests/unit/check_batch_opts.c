@@ -195,6 +195,30 @@ START_TEST(every_option_in_long_form)
 }
 END_TEST
 
+START_TEST(events_takes_a_file_or_stdout)
+{
+	ck_assert_int_eq(P("in", "out"), BATCH_RUN);
+	ck_assert_ptr_null(o.events_path);
+	ck_assert_int_eq(P("--events", "/var/log/run.ndjson", "in", "out"),
+			 BATCH_RUN);
+	ck_assert_str_eq(o.events_path, "/var/log/run.ndjson");
+	ck_assert_int_eq(P("--events=-", "in", "out"), BATCH_RUN);
+	ck_assert_str_eq(o.events_path, "-");
+	/* A file and --json go together; stdout cannot carry both. */
+	ck_assert_int_eq(P("--events", "ev", "--json", "in", "out"), BATCH_RUN);
+	ck_assert_int_eq(P("--events", "-", "--json", "in", "out"),
+			 BATCH_USAGE_ERROR);
+	refused("--events - --json", "--events -", "--json");
+	ck_assert_int_eq(P("--events=", "in", "out"), BATCH_USAGE_ERROR);
+	refused("--events=", "--events", "empty");
+	ck_assert_int_eq(P("--events"), BATCH_USAGE_ERROR);
+	refused("--events", "--events", "needs a value");
+	/* The bench writes no records. */
+	ck_assert_int_eq(B("--events", "ev", "in"), BATCH_USAGE_ERROR);
+	refused("bench --events", "--events", NULL);
+}
+END_TEST
+
 START_TEST(several_sizes_keep_their_order)
 {
 	ck_assert_int_eq(P("-s", "100", "--size", "200x100", "-s", "64X48",
@@ -647,6 +671,7 @@ main(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_option_in_short_form);
 	tcase_add_test(tc, every_option_in_long_form);
+	tcase_add_test(tc, events_takes_a_file_or_stdout);
 	tcase_add_test(tc, several_sizes_keep_their_order);
 	tcase_add_test(tc, at_most_sixteen_sizes_none_twice);
 	tcase_add_test(tc, values_at_their_bounds_are_taken);
