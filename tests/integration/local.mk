@@ -10,6 +10,7 @@ TESTS += \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
+	%D%/readme_examples.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
@@ -28,6 +29,7 @@ EXTRA_DIST += \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
+	%D%/readme_examples.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
