@@ -20,24 +20,21 @@
 #include <unistd.h>
 
 #include "daemon/failures.h"
+#include "lib/hash.h"
 
 #define PROBES 8
 #define RECORD_MAX (PATH_MAX + 2048)
+/*
+ * The basis record names have always been hashed from: FNV's own basis
+ * short of its last decimal digit.  Any basis hashes as well, and names
+ * already on disk depend on this one, so it stays.
+ */
+#define RECORD_HASH_BASIS 1469598103934665603ULL
 
 struct failures {
 	char dir[PATH_MAX];
 	long nrecords;		/* so that the usual case, none, costs nothing */
 };
-
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
 
 static int
 count_cb(const struct failure_record *r, void *data)
@@ -134,7 +131,7 @@ static int
 find_slot(struct failures *f, const char *src, char *path, char *buf,
 	  struct failure_record *r)
 {
-	uint64_t h = fnv1a(src);
+	uint64_t h = hash_fnv1a64(RECORD_HASH_BASIS, src);
 	char freeslot[PATH_MAX] = "";
 
 	for (int i = 0; i < PROBES; i++) {

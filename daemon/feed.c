@@ -16,6 +16,7 @@
 
 #include "daemon/feed.h"
 #include "daemon/log.h"
+#include "lib/hash.h"
 
 struct wait {
 	struct wait *hnext;	/* in its hash bucket */
@@ -49,11 +50,7 @@ struct feed {
 static uint64_t
 hash_of(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	return hash_fnv1a64(HASH_FNV1A64_BASIS, s);
 }
 
 struct feed *

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/queue.h"
+#include "lib/hash.h"
 
 enum state { S_SETTLING, S_LIVE, S_BACKLOG, S_INFLIGHT };
 
@@ -43,11 +44,7 @@ struct queue {
 static uint64_t
 hash_of(int root, const char *rel)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)root;
-
-	for (const unsigned char *p = (const unsigned char *)rel; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	return hash_fnv1a64(HASH_FNV1A64_BASIS ^ (uint64_t)(unsigned)root, rel);
 }
 
 static void

@@ -13,6 +13,7 @@ lib_libthumper_a_SOURCES = \
 	%D%/evrec.c %D%/evrec.h \
 	%D%/filter.c %D%/filter.h \
 	%D%/fsutil.c %D%/fsutil.h \
+	%D%/hash.h \
 	%D%/path.c %D%/path.h \
 	%D%/settings.c %D%/settings.h \
 	%D%/shard.c %D%/shard.h \

@@ -8,19 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/shard.h"
-
-static uint64_t
-fnv1a64(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 static uint64_t
 fmix64(uint64_t h)
@@ -36,7 +25,7 @@ fmix64(uint64_t h)
 uint32_t
 shard_of(const char *rel, uint32_t n)
 {
-	return (uint32_t)(fmix64(fnv1a64(rel)) % n) + 1;
+	return (uint32_t)(fmix64(hash_fnv1a64(HASH_FNV1A64_BASIS, rel)) % n) + 1;
 }
 
 bool
