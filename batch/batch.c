@@ -53,6 +53,7 @@ struct batch {
 	bool walk_done;
 	bool stopping;
 	bool closing_pool;
+	bool placeholder_warned;	/* once a run, not once an image */
 	int exit_code;
 	uint64_t started;
 	unsigned long done, skipped, failed;
@@ -174,6 +175,13 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 	case POOL_OK:
 		b->done++;
 		b->pixels += (uint64_t)r->src_width * r->src_height;
+		if (r->placeholder_unstored && !b->placeholder_warned) {
+			b->placeholder_warned = true;
+			fprintf(stderr, "%sthumper: warning: %s does not support "
+				"user extended attributes: thumbnails are "
+				"written without their placeholder\n",
+				b->show_progress ? "\r\033[K" : "", b->dest);
+		}
 		break;
 	case POOL_CHANGED:
 		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {

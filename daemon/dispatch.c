@@ -131,6 +131,21 @@ record_failure(struct daemon *d, const char *src, const struct stat *st,
 			d->cfg->state_dir, strerror(-rc));
 }
 
+/*
+ * A dest without user xattrs keeps its thumbnails but not their
+ * placeholders; said once, since every later image would say it again.
+ */
+static void
+placeholder_unstored(struct daemon *d, const struct djob *j)
+{
+	if (d->dispatch.placeholder_warned)
+		return;
+	d->dispatch.placeholder_warned = true;
+	log_warning("placeholders not stored: the file system of %s does not "
+		 "support user extended attributes; thumbnails are written "
+		 "without them", j->output);
+}
+
 /* A job that succeeded: count it, unless its source went meanwhile. */
 static void
 job_ok(struct daemon *d, const struct djob *j, const char *src,
@@ -150,6 +165,8 @@ job_ok(struct daemon *d, const struct djob *j, const char *src,
 			thumbs_remove(&d->cfg->settings, w, rel);
 		return;
 	}
+	if (r->placeholder_unstored)
+		placeholder_unstored(d, j);
 	failures_forget(d->parts.failures, src);
 	stats_done(&d->stats, (uint64_t)j->st.st_size, daemon_now_ms(d));
 	d->dispatch.hold_backoff_ms = 0;
