@@ -9,6 +9,7 @@ TESTS += \
 	%D%/batch_workers.sh \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
+	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
@@ -26,6 +27,7 @@ EXTRA_DIST += \
 	%D%/batch_workers.sh \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
+	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
