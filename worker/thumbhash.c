@@ -16,10 +16,13 @@
  *    chain of additions would make it wait.
  * Contracting a * b + c into a fused multiply-add rounds once instead of
  * twice and changes the bits, so it is turned off here (GCC contracts by
- * default where the processor has FMA, as arm64 has).
+ * default where the processor has FMA, as arm64 has).  Vectorising is
+ * turned on: the terms' sums become lanes doing the very same operations,
+ * which halves the encoder's time (0.4 to 0.2 ms for 100 x 75 pixels)
+ * and so keeps a placeholder within its budget (tests/bench/README.md).
  */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
+#pragma GCC optimize("fp-contract=off", "tree-vectorize")
 #endif
 
 #include <config.h>
@@ -32,6 +35,18 @@
 
 /* The most DCT terms of a channel: luminance 7 x 7 gives 28. */
 #define MAX_TERMS 28
+/* The most terms along one axis (luminance without alpha). */
+#define MAX_AXIS 7
+
+/*
+ * cos(pi / w * c * (x + 0.5)) for every c < MAX_AXIS and x < w, and the
+ * same along y: the reference computes them afresh for every term of
+ * every channel, which gives the same doubles 7 times over.
+ */
+struct cosines {
+	double x[MAX_AXIS][THUMBHASH_SIDE];
+	double y[MAX_AXIS][THUMBHASH_SIDE];
+};
 
 /*
  * Math.cos() as V8 computes it: fdlibm's cos (V8's ieee754::cos), not
@@ -210,9 +225,10 @@ struct channel {
  */
 static void
 encode_channel(const double *ch, int w, int h, int nx, int ny,
-	       struct channel *out)
+	       const struct cosines *cs, struct channel *out)
 {
-	double fx[MAX_TERMS][THUMBHASH_SIDE], fy[MAX_TERMS], f[MAX_TERMS];
+	/* fx by pixel, then term: the inner loop runs along memory */
+	double fx[THUMBHASH_SIDE][MAX_TERMS], fy[MAX_TERMS], f[MAX_TERMS];
 	int cxs[MAX_TERMS], cys[MAX_TERMS], n = 0;
 
 	for (int cy = 0; cy < ny; cy++)
@@ -220,17 +236,17 @@ encode_channel(const double *ch, int w, int h, int nx, int ny,
 			cxs[n] = cx;
 			cys[n] = cy;
 			for (int x = 0; x < w; x++)
-				fx[n][x] = js_cos(M_PI / w * cx * (x + 0.5));
+				fx[x][n] = cs->x[cx][x];
 			f[n++] = 0;
 		}
 	for (int y = 0; y < h; y++) {
 		const double *row = ch + (size_t)y * w;
 
 		for (int t = 0; t < n; t++)
-			fy[t] = js_cos(M_PI / h * cys[t] * (y + 0.5));
+			fy[t] = cs->y[cys[t]][y];
 		for (int x = 0; x < w; x++)
 			for (int t = 0; t < n; t++)
-				f[t] += row[x] * fx[t][x] * fy[t];
+				f[t] += row[x] * fx[x][t] * fy[t];
 	}
 	out->dc = 0;
 	out->nac = 0;
@@ -301,12 +317,23 @@ thumbhash_encode(int w, int h, const uint8_t *rgba, uint8_t *hash)
 {
 	double avg_r = 0, avg_g = 0, avg_b = 0, avg_a = 0, *l, *p, *q, *a;
 	struct channel cl, cp, cq, ca;
+	struct cosines *cs;
 	int n = w * h, has_alpha, limit, lx, ly, big = w > h ? w : h;
 	size_t len;
 
 	if (w < 1 || h < 1 || w > THUMBHASH_SIDE || h > THUMBHASH_SIDE ||
 	    (l = malloc(sizeof(double) * 4 * n)) == NULL)
 		return 0;
+	if ((cs = malloc(sizeof(*cs))) == NULL) {
+		free(l);
+		return 0;
+	}
+	for (int c = 0; c < MAX_AXIS; c++) {
+		for (int x = 0; x < w; x++)
+			cs->x[c][x] = js_cos(M_PI / w * c * (x + 0.5));
+		for (int y = 0; y < h; y++)
+			cs->y[c][y] = js_cos(M_PI / h * c * (y + 0.5));
+	}
 	p = l + n;
 	q = p + n;
 	a = q + n;
@@ -339,12 +366,13 @@ thumbhash_encode(int w, int h, const uint8_t *rgba, uint8_t *hash)
 		q[i] = r - g;
 		a[i] = alpha;
 	}
-	encode_channel(l, w, h, lx > 3 ? lx : 3, ly > 3 ? ly : 3, &cl);
-	encode_channel(p, w, h, 3, 3, &cp);
-	encode_channel(q, w, h, 3, 3, &cq);
+	encode_channel(l, w, h, lx > 3 ? lx : 3, ly > 3 ? ly : 3, cs, &cl);
+	encode_channel(p, w, h, 3, 3, cs, &cp);
+	encode_channel(q, w, h, 3, 3, cs, &cq);
 	if (has_alpha)
-		encode_channel(a, w, h, 5, 5, &ca);
+		encode_channel(a, w, h, 5, 5, cs, &ca);
 	len = pack(w, h, lx, ly, &cl, &cp, &cq, has_alpha ? &ca : NULL, hash);
+	free(cs);
 	free(l);
 	return len;
 }
@@ -370,34 +398,56 @@ thumbhash_base64(const uint8_t *in, size_t len, char *out)
 	*out = '\0';
 }
 
-/* Sums of one block of the box reduce: alpha, and colour times alpha. */
+/*
+ * Sums of one block of the box reduce: alpha, and colour times alpha;
+ * without alpha the colour alone (alpha is then 255 times n).
+ */
 struct block {
 	uint64_t a, ra, ga, ba;
 	uint32_t n;
 };
 
+/* Adds the N pixels at PX (BANDS each) to S. */
 static void
-block_add(struct block *s, const uint8_t *px, int bands)
+block_add(struct block *s, const uint8_t *px, int n, int bands)
 {
-	uint32_t a = bands == 2 || bands == 4 ? px[bands - 1] : 255;
-	int grey = bands < 3;
+	int grey = bands < 3, g = grey ? 0 : 1, b = grey ? 0 : 2;
 
-	s->a += a;
-	s->ra += (uint64_t)px[0] * a;
-	s->ga += (uint64_t)px[grey ? 0 : 1] * a;
-	s->ba += (uint64_t)px[grey ? 0 : 2] * a;
-	s->n++;
+	if (bands == 1 || bands == 3) {
+		for (int i = 0; i < n; i++, px += bands) {
+			s->ra += px[0];
+			s->ga += px[g];
+			s->ba += px[b];
+		}
+	} else {
+		for (int i = 0; i < n; i++, px += bands) {
+			uint32_t a = px[bands - 1];
+
+			s->a += a;
+			s->ra += (uint64_t)px[0] * a;
+			s->ga += (uint64_t)px[g] * a;
+			s->ba += (uint64_t)px[b] * a;
+		}
+	}
+	s->n += (uint32_t)n;
 }
 
 static void
-block_mean(const struct block *s, uint8_t *rgba)
+block_mean(const struct block *s, int alpha, uint8_t *rgba)
 {
-	uint64_t a = s->a;
+	uint64_t a = s->a, n = s->n;
 
+	if (!alpha) {
+		rgba[0] = (uint8_t)((s->ra + n / 2) / n);
+		rgba[1] = (uint8_t)((s->ga + n / 2) / n);
+		rgba[2] = (uint8_t)((s->ba + n / 2) / n);
+		rgba[3] = 255;
+		return;
+	}
 	rgba[0] = a ? (uint8_t)((s->ra + a / 2) / a) : 0;
 	rgba[1] = a ? (uint8_t)((s->ga + a / 2) / a) : 0;
 	rgba[2] = a ? (uint8_t)((s->ba + a / 2) / a) : 0;
-	rgba[3] = (uint8_t)((a + s->n / 2) / s->n);
+	rgba[3] = (uint8_t)((a + n / 2) / n);
 }
 
 int
@@ -421,12 +471,13 @@ thumbhash_image(const uint8_t *px, int w, int h, int bands, size_t stride,
 		for (int y = oy * k; y < h && y < (oy + 1) * k; y++) {
 			const uint8_t *row = px + (size_t)y * stride;
 
-			for (int x = 0; x < w; x++)
-				block_add(&sums[x / k], row + (size_t)x * bands,
-					  bands);
+			for (int ox = 0; ox < ow; ox++)
+				block_add(&sums[ox], row + (size_t)ox * k * bands,
+					  ox == ow - 1 ? w - ox * k : k, bands);
 		}
 		for (int ox = 0; ox < ow; ox++)
-			block_mean(&sums[ox], rgba + ((size_t)oy * ow + ox) * 4);
+			block_mean(&sums[ox], bands % 2 == 0,
+				   rgba + ((size_t)oy * ow + ox) * 4);
 	}
 	if ((len = thumbhash_encode(ow, oh, rgba, hash)) == 0)
 		return -1;
