@@ -54,6 +54,7 @@ struct batch {
 	bool walk_done;
 	bool stopping;
 	bool closing_pool;
+	bool placeholder_warned;	/* once a run, not once an image */
 	int exit_code;
 	uint64_t started;
 	unsigned long done, skipped, failed;
@@ -197,7 +198,7 @@ write_done(struct batch *b, const char *rel, const struct pool_result *r)
 	if (outputs_build(&out, &b->o->settings, b->src, b->dest, rel) != 0)
 		return;		/* it was built once already, to submit */
 	evrec_done(b->events, out.src, (evrec_paths)out.paths,
-		   out.job.noutputs, (int64_t)(r->worker_us / 1000), NULL);
+		   out.job.noutputs, (int64_t)(r->worker_us / 1000), r->thumbhash);
 	events_flush(b);
 }
 
@@ -214,6 +215,13 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 		b->pixels += (uint64_t)r->src_width * r->src_height;
 		if (b->events)
 			write_done(b, bj->rel, r);
+		if (r->placeholder_unstored && !b->placeholder_warned) {
+			b->placeholder_warned = true;
+			fprintf(stderr, "%sthumper: warning: %s does not support "
+				"user extended attributes: thumbnails are "
+				"written without their placeholder\n",
+				b->show_progress ? "\r\033[K" : "", b->dest);
+		}
 		break;
 	case POOL_CHANGED:
 		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {

@@ -22,7 +22,7 @@
 
 enum {
 	OPT_CROP = 256, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_PLOT, OPT_RUNS, OPT_SHARD, OPT_EVENTS,
+	OPT_PLOT, OPT_RUNS, OPT_SHARD, OPT_EVENTS, OPT_PLACEHOLDER,
 };
 
 #define JOBS_MAX 1024
@@ -34,6 +34,7 @@ enum {
 	{ "format", required_argument, NULL, 'f' }, \
 	{ "quality", required_argument, NULL, 'q' }, \
 	{ "crop", required_argument, NULL, OPT_CROP }, \
+	{ "placeholder", required_argument, NULL, OPT_PLACEHOLDER }, \
 	{ "force", no_argument, NULL, OPT_FORCE }, \
 	{ "progress", no_argument, NULL, OPT_PROGRESS }, \
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS }, \
@@ -68,6 +69,8 @@ batch_usage(FILE *f)
 	      "  -f, --format FMT      auto, jpeg, png, webp or avif (default auto)\n"
 	      "  -q, --quality N       encoder quality 1-100 (default 85)\n"
 	      "      --crop MODE       none, centre or attention (default none)\n"
+	      "      --placeholder P   none or thumbhash: a ThumbHash in each\n"
+	      "                        thumbnail's user.thumper.thumbhash xattr\n"
 	      "      --force           redo thumbnails that are up to date\n"
 	      "      --progress        show progress (default: when stderr is a tty)\n"
 	      "      --no-progress     do not show progress\n"
@@ -106,6 +109,7 @@ bench_usage(FILE *f)
 	      "  -f, --format FMT      auto, jpeg, png, webp or avif (default auto)\n"
 	      "  -q, --quality N       encoder quality 1-100 (default 85)\n"
 	      "      --crop MODE       none, centre or attention (default none)\n"
+	      "      --placeholder P   none or thumbhash (default none)\n"
 	      "  -c, --config FILE     thumbnail settings from a thumper.conf\n"
 	      "      --progress        show each run's progress (default: on a tty)\n"
 	      "      --no-progress     do not show progress\n"
@@ -159,7 +163,8 @@ struct thumb_opts {
 	size_t nboxes;
 	enum thumb_format format;		/* -f, when set_format */
 	enum thumb_crop crop;			/* --crop, when set_crop */
-	bool set_format, set_crop;
+	enum thumb_placeholder placeholder;	/* when set_placeholder */
+	bool set_format, set_crop, set_placeholder;
 	unsigned quality;			/* -q, 0: not given */
 };
 
@@ -190,7 +195,8 @@ parse_size(const char *arg, struct thumb_opts *t, char *err, size_t errsz)
 }
 
 /*
- * Option C if it is a thumbnail option (-s, -f, -q, --crop) into T.
+ * Option C if it is a thumbnail option (-s, -f, -q, --crop,
+ * --placeholder) into T.
  * 0 taken, -1 a bad value (err says why), 1 not a thumbnail option.
  */
 static int
@@ -222,6 +228,14 @@ parse_thumb_opt(int c, const char *arg, struct thumb_opts *t, char *err,
 			return -1;
 		}
 		t->set_crop = true;
+		return 0;
+	case OPT_PLACEHOLDER:
+		if (settings_parse_placeholder(arg, &t->placeholder) != 0) {
+			snprintf(err, errsz, "--placeholder: '%s' is not one "
+				 "of none, thumbhash", arg);
+			return -1;
+		}
+		t->set_placeholder = true;
 		return 0;
 	}
 	return 1;
@@ -404,6 +418,8 @@ apply_settings(const struct thumb_opts *t, struct batch_opts *o, char *err,
 	}
 	if (t->set_crop)
 		st->crop = t->crop;
+	if (t->set_placeholder)
+		st->placeholder = t->placeholder;
 	return 0;
 }
 
@@ -414,6 +430,7 @@ parse_args(int argc, char **argv, bool bench, struct batch_opts *o, char *err,
 	struct thumb_opts t = {
 		.format = THUMB_FORMAT_AUTO,
 		.crop = THUMB_CROP_NONE,
+		.placeholder = THUMB_PLACEHOLDER_NONE,
 	};
 	int c, rc;
 

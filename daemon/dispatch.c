@@ -142,7 +142,23 @@ publish_done(struct daemon *d, int root, const char *rel,
 
 	if (outputs_build(&o, &d->cfg->settings, w->source, w->dest, rel) == 0)
 		feed_done(d->feed, o.src, (evrec_paths)o.paths,
-			  o.job.noutputs, (int64_t)(r->worker_us / 1000), NULL);
+			  o.job.noutputs, (int64_t)(r->worker_us / 1000),
+			  r->thumbhash);
+}
+
+/*
+ * A dest without user xattrs keeps its thumbnails but not their
+ * placeholders; said once, since every later image would say it again.
+ */
+static void
+placeholder_unstored(struct daemon *d, const struct djob *j)
+{
+	if (d->dispatch.placeholder_warned)
+		return;
+	d->dispatch.placeholder_warned = true;
+	log_warning("placeholders not stored: the file system of %s does not "
+		 "support user extended attributes; thumbnails are written "
+		 "without them", j->output);
 }
 
 /* A job that succeeded: count it, unless its source went meanwhile. */
@@ -164,6 +180,8 @@ job_ok(struct daemon *d, const struct djob *j, const char *src,
 			thumbs_remove(&d->cfg->settings, w, rel);
 		return;
 	}
+	if (r->placeholder_unstored)
+		placeholder_unstored(d, j);
 	failures_forget(d->parts.failures, src);
 	stats_done(&d->stats, (uint64_t)j->st.st_size, daemon_now_ms(d));
 	d->dispatch.hold_backoff_ms = 0;
@@ -254,9 +272,14 @@ send_one(struct daemon *d)
 	    outputs_fresh(&o, &j->st)) {
 		if (rc == 0)
 			stats_skipped(&d->stats);
-		if (rc == 0 && outputs_fresh(&o, &j->st))
+		if (rc == 0 && feed_waited(d->feed, o.src) &&
+		    outputs_fresh(&o, &j->st)) {
+			char hash[PROTO_MAX_THUMBHASH + 1];
+
+			thumbs_placeholder(o.paths[0], hash, sizeof(hash));
 			feed_fresh(d->feed, o.src, (evrec_paths)o.paths,
-				   o.job.noutputs);
+				   o.job.noutputs, hash);
+		}
 		free(j);
 		queue_done(q, it, daemon_now_ms(d));
 		return true;

@@ -24,6 +24,7 @@ struct dispatch {
 	uint64_t hold_until_ms;		/* no dispatch before (dest trouble) */
 	unsigned hold_backoff_ms;
 	char dest_error[256];		/* why, while held; "" otherwise */
+	bool placeholder_warned;	/* once a run, not once an image */
 };
 
 /* Sets up D->dispatch's timers on D->loop. */

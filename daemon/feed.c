@@ -326,18 +326,24 @@ feed_renamed(struct feed *f, const char *from, const char *to,
 				       n, moved, folder));
 }
 
+bool
+feed_waited(const struct feed *f, const char *src)
+{
+	return f->nwaits > 0 && has_wait(f, src);
+}
+
 void
-feed_fresh(struct feed *f, const char *src, evrec_paths thumbs, size_t n)
+feed_fresh(struct feed *f, const char *src, evrec_paths thumbs, size_t n,
+	   const char *thumbhash)
 {
 	char *text = NULL;
 	size_t len = 0;
 	struct control_line *l;
 	FILE *m;
 
-	if (f->nwaits == 0 || !has_wait(f, src) ||
-	    (m = open_memstream(&text, &len)) == NULL)
+	if (!feed_waited(f, src) || (m = open_memstream(&text, &len)) == NULL)
 		return;
-	evrec_done(m, src, thumbs, n, -1, NULL);
+	evrec_done(m, src, thumbs, n, -1, thumbhash);
 	fclose(m);
 	if ((l = control_line_new(text, len)) != NULL)
 		answer_waits(f, src, l);

@@ -20,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "daemon/follow.h"
 #include "daemon/health.h"
+#include "daemon/thumbs.h"
 #include "lib/escape.h"
 #include "pool/outputs.h"
 
@@ -108,10 +109,13 @@ settled(struct daemon *d, struct control_client *cl, const struct outputs *o)
 			return false;
 		evrec_failed(m, o->src, reason);
 	} else if (outputs_fresh(o, &st)) {
+		char hash[PROTO_MAX_THUMBHASH + 1];
+
 		if ((m = open_memstream(&text, &len)) == NULL)
 			return false;
+		thumbs_placeholder(o->paths[0], hash, sizeof(hash));
 		evrec_done(m, o->src, (evrec_paths)o->paths,
-			   o->job.noutputs, -1, NULL);
+			   o->job.noutputs, -1, hash);
 	} else {
 		return false;
 	}

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <sys/xattr.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,4 +165,16 @@ thumbs_same_format(const struct settings *s, const char *a, const char *b)
 			return false;
 	}
 	return true;
+}
+
+void
+thumbs_placeholder(const char *thumb, char *out, size_t outsz)
+{
+	ssize_t n = lgetxattr(thumb, SETTINGS_PLACEHOLDER_XATTR, out, outsz - 1);
+
+	out[n > 0 ? n : 0] = '\0';
+	/* base64 only: it is copied into event records as it is */
+	if (strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789+/=") != strlen(out))
+		out[0] = '\0';
 }

@@ -44,6 +44,12 @@ bool thumbs_same_format(const struct settings *s, const char *a,
 void thumbs_remove_dirs(uv_loop_t *loop, const struct settings *s,
 			const char *dest, const char *rel);
 
+/*
+ * The placeholder stored with thumbnail THUMB (the xattr
+ * SETTINGS_PLACEHOLDER_XATTR) into out[0..outsz); "" when it has none.
+ */
+void thumbs_placeholder(const char *thumb, char *out, size_t outsz);
+
 /* Removes the tree at PATH on LOOP's thread pool. */
 void thumbs_remove_tree(uv_loop_t *loop, const char *path);
 

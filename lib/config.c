@@ -249,6 +249,20 @@ static int load_crop(struct loader *l, const config_setting_t *s,
 	return 0;
 }
 
+static int load_placeholder(struct loader *l, const config_setting_t *s,
+			    const char *key, void *obj, const struct key *k)
+{
+	const char *v;
+
+	if (get_string(l, s, key, &v) < 0)
+		return -1;
+	if (settings_parse_placeholder(v, FIELD(obj, k,
+						enum thumb_placeholder)) < 0)
+		return config_fail(l, s, key, "\"%s\" is not one of none, "
+				   "thumbhash", v);
+	return 0;
+}
+
 /* A size's name is its folder under the dest root. */
 static int load_size_name(struct loader *l, const config_setting_t *s,
 			  const char *key, void *obj, const struct key *k)
@@ -542,6 +556,8 @@ static const struct key top_keys[] = {
 	{ "output", load_output, SETTINGS_OFF, 0, 0 },
 	{ "filter", load_filter, SETTINGS_OFF, 0, 0 },
 	{ "limits", load_limits, SETTINGS_OFF, 0, 0 },
+	{ "placeholder", load_placeholder,
+	  SETTINGS_OFF + offsetof(struct settings, placeholder), 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 

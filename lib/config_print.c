@@ -114,4 +114,6 @@ void config_print(const struct config *c, FILE *f)
 		lim->max_file_mb, lim->job_timeout, lim->max_attempts,
 		lim->worker_max_jobs, lim->worker_memory_mb,
 		lim->vips_threads, bool_name(lim->untrusted_loaders));
+	fprintf(f, "placeholder = \"%s\";\n",
+		settings_placeholder_name(s->placeholder));
 }

@@ -32,6 +32,11 @@ static const char *const crop_names[] = {
 	[THUMB_CROP_ATTENTION] = "attention",
 };
 
+static const char *const placeholder_names[] = {
+	[THUMB_PLACEHOLDER_NONE] = "none",
+	[THUMB_PLACEHOLDER_THUMBHASH] = "thumbhash",
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 int settings_init(struct settings *s)
@@ -45,6 +50,7 @@ int settings_init(struct settings *s)
 	s->quality = 85;
 	s->crop = THUMB_CROP_NONE;
 	s->keep_metadata = false;
+	s->placeholder = THUMB_PLACEHOLDER_NONE;
 	s->limits = (struct limits){
 		.max_pixels = 100000000,
 		.max_file_mb = 512,
@@ -93,6 +99,17 @@ int settings_parse_crop(const char *name, enum thumb_crop *out)
 	return -EINVAL;
 }
 
+int settings_parse_placeholder(const char *name, enum thumb_placeholder *out)
+{
+	for (size_t i = 0; i < NELEM(placeholder_names); i++) {
+		if (strcasecmp(name, placeholder_names[i]) == 0) {
+			*out = (enum thumb_placeholder)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 const char *settings_format_name(enum thumb_format f)
 {
 	if ((size_t)f < NELEM(format_names))
@@ -104,6 +121,13 @@ const char *settings_crop_name(enum thumb_crop c)
 {
 	if ((size_t)c < NELEM(crop_names))
 		return crop_names[c];
+	return "?";
+}
+
+const char *settings_placeholder_name(enum thumb_placeholder p)
+{
+	if ((size_t)p < NELEM(placeholder_names))
+		return placeholder_names[p];
 	return "?";
 }
 

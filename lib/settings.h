@@ -43,6 +43,19 @@ enum thumb_jpeg_fast {
 	THUMB_JPEG_FAST_OFF,
 };
 
+/*
+ * A placeholder stored with each thumbnail (design.md §10): NONE, or a
+ * ThumbHash in the user.thumper.thumbhash extended attribute.
+ */
+enum thumb_placeholder {
+	THUMB_PLACEHOLDER_NONE = 0,
+	THUMB_PLACEHOLDER_THUMBHASH,
+};
+
+/* The extended attribute of each thumbnail that holds its ThumbHash,
+ * base64: the worker writes it, thumperd reads it back for a wait. */
+#define SETTINGS_PLACEHOLDER_XATTR "user.thumper.thumbhash"
+
 #define SETTINGS_MAX_SIZES 16
 #define SETTINGS_NAME_MAX 64
 
@@ -72,6 +85,7 @@ struct settings {
 	int quality;
 	enum thumb_crop crop;
 	bool keep_metadata;
+	enum thumb_placeholder placeholder;
 	struct filter filter;
 	struct limits limits;
 };
@@ -83,14 +97,16 @@ void settings_free(struct settings *s);
 /*
  * Name <-> enum.  The parse functions return 0 and set *out, or -EINVAL
  * for a name they do not know.  Names are "auto", "jpeg", "png", "webp",
- * "avif"; "none", "centre", "attention".  Parsing ignores case and also
- * takes "jpg" and "center"; the name functions give the canonical lower
- * case name (a static string).
+ * "avif"; "none", "centre", "attention"; "none", "thumbhash".  Parsing
+ * ignores case and also takes "jpg" and "center"; the name functions
+ * give the canonical lower case name (a static string).
  */
 int settings_parse_format(const char *name, enum thumb_format *out);
 int settings_parse_crop(const char *name, enum thumb_crop *out);
+int settings_parse_placeholder(const char *name, enum thumb_placeholder *out);
 const char *settings_format_name(enum thumb_format f);
 const char *settings_crop_name(enum thumb_crop c);
+const char *settings_placeholder_name(enum thumb_placeholder p);
 
 /*
  * A THUMPER_JPEG_FAST value: NULL, "", "1" or "exact" → EXACT; "draft" →

@@ -79,5 +79,6 @@ outputs_pool_options(struct pool_options *po, const struct settings *s,
 	po->setup.max_pixels = s->limits.max_pixels;
 	po->setup.max_file_bytes = (uint64_t)s->limits.max_file_mb << 20;
 	po->setup.jpeg_fast = (uint8_t)rule;
+	po->setup.placeholder = (uint8_t)s->placeholder;
 	return 0;
 }

@@ -124,6 +124,7 @@ job_finish(struct pool *p, struct job *j, enum pool_status st,
 	   const char *reason, const char *engine,
 	   const struct proto_result *r, pid_t pid)
 {
+	char thumbhash[PROTO_MAX_THUMBHASH + 1] = "";
 	struct pool_result res = {
 		.status = st,
 		.reason = reason ? reason : "",
@@ -134,8 +135,15 @@ job_finish(struct pool *p, struct job *j, enum pool_status st,
 		.total_us = now_us() - j->submitted_us,
 		.attempts = j->attempts,
 		.pid = pid,
+		.thumbhash = thumbhash,
+		.placeholder_unstored = r != NULL &&
+			(r->flags & PROTO_RESULT_PLACEHOLDER_UNSTORED) != 0,
 	};
 
+	if (r != NULL && r->thumbhash.len > 0) {
+		memcpy(thumbhash, r->thumbhash.data, r->thumbhash.len);
+		thumbhash[r->thumbhash.len] = '\0';
+	}
 	p->done(p, j->data, &res);
 	job_free(j);
 }

@@ -17,6 +17,7 @@
 #ifndef THUMPER_POOL_H
 #define THUMPER_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -55,6 +56,12 @@ struct pool_result {
 	uint64_t total_us;	/* submit to result */
 	unsigned attempts;
 	pid_t pid;		/* the worker that ran it last, 0 if none */
+	/* the placeholder (design.md §10): base64 ThumbHash, "" when none
+	 * was asked for or the job failed; valid during the callback */
+	const char *thumbhash;
+	/* made, but the dest's file system refused user xattrs, so the
+	 * thumbnails do not carry it */
+	bool placeholder_unstored;
 };
 
 typedef void (*pool_done_cb)(struct pool *p, void *job_data,

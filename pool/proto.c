@@ -29,6 +29,9 @@ _Static_assert(SAME(PROTO_JPEG_FAST_EXACT, THUMB_JPEG_FAST_EXACT) &&
 	       SAME(PROTO_JPEG_FAST_DRAFT, THUMB_JPEG_FAST_DRAFT) &&
 	       SAME(PROTO_JPEG_FAST_OFF, THUMB_JPEG_FAST_OFF),
 	       "enum proto_jpeg_fast must match enum thumb_jpeg_fast");
+_Static_assert(SAME(PROTO_PLACEHOLDER_NONE, THUMB_PLACEHOLDER_NONE) &&
+	       SAME(PROTO_PLACEHOLDER_THUMBHASH, THUMB_PLACEHOLDER_THUMBHASH),
+	       "enum proto_placeholder must match enum thumb_placeholder");
 _Static_assert(SAME(PROTO_FORMAT_JPEG, THUMB_FORMAT_JPEG) &&
 	       SAME(PROTO_FORMAT_PNG, THUMB_FORMAT_PNG) &&
 	       SAME(PROTO_FORMAT_WEBP, THUMB_FORMAT_WEBP) &&
@@ -143,6 +146,7 @@ setup_ok(const struct proto_setup *m)
 	return m->crop <= PROTO_CROP_LAST && m->keep_metadata <= 1 &&
 	       m->untrusted_loaders <= 1 && m->follow_symlinks <= 1 &&
 	       m->jpeg_fast <= PROTO_JPEG_FAST_LAST &&
+	       m->placeholder <= PROTO_PLACEHOLDER_LAST &&
 	       m->tmpdir.len > 0 && m->tmpdir.data[0] == '/';
 }
 
@@ -157,7 +161,9 @@ output_ok(const struct proto_output *o)
 static bool
 result_ok(const struct proto_result *m)
 {
-	return m->status <= PROTO_STATUS_LAST;
+	return m->status <= PROTO_STATUS_LAST &&
+	       (m->flags & ~(uint32_t)PROTO_RESULT_FLAGS) == 0 &&
+	       m->thumbhash.len <= PROTO_MAX_THUMBHASH;
 }
 
 int
@@ -175,6 +181,7 @@ proto_encode_setup(struct proto_buf *b, const struct proto_setup *m)
 	enc_put(&e, m->untrusted_loaders, 1);
 	enc_put(&e, m->follow_symlinks, 1);
 	enc_put(&e, m->jpeg_fast, 1);
+	enc_put(&e, m->placeholder, 1);
 	enc_put(&e, m->vips_threads, 4);
 	enc_put(&e, m->memory_mb, 4);
 	enc_put(&e, m->max_pixels, 8);
@@ -246,6 +253,8 @@ proto_encode_result(struct proto_buf *b, uint64_t id,
 	enc_put(&e, m->elapsed_us, 8);
 	enc_bytes(&e, m->reason.data, rlen);
 	enc_bytes(&e, m->engine.data, elen);
+	enc_put(&e, m->flags, 4);
+	enc_bytes(&e, m->thumbhash.data, m->thumbhash.len);
 	return frame_end(&e);
 }
 
@@ -319,6 +328,7 @@ proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *m)
 	m->untrusted_loaders = (uint8_t)cur_get(&c, 1);
 	m->follow_symlinks = (uint8_t)cur_get(&c, 1);
 	m->jpeg_fast = (uint8_t)cur_get(&c, 1);
+	m->placeholder = (uint8_t)cur_get(&c, 1);
 	m->vips_threads = (uint32_t)cur_get(&c, 4);
 	m->memory_mb = (uint32_t)cur_get(&c, 4);
 	m->max_pixels = cur_get(&c, 8);
@@ -383,6 +393,8 @@ proto_decode_result(const uint8_t *p, size_t len, struct proto_result *m)
 	m->elapsed_us = cur_get(&c, 8);
 	m->reason = cur_bytes(&c, PROTO_MAX_REASON);
 	m->engine = cur_bytes(&c, PROTO_MAX_ENGINE);
+	m->flags = (uint32_t)cur_get(&c, 4);
+	m->thumbhash = cur_bytes(&c, PROTO_MAX_THUMBHASH);
 	if (!result_ok(m))
 		return -EPROTO;
 	return cur_end(&c);

@@ -23,14 +23,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 4: RESULT carries the engine that made the thumbnail. */
-#define PROTO_VERSION 4
+/* 5: SETUP asks for a placeholder, RESULT carries it (design.md §10). */
+#define PROTO_VERSION 5
 #define PROTO_HDR_LEN 16
 #define PROTO_MAX_PAYLOAD (256 * 1024)
 #define PROTO_MAX_OUTPUTS 16
 #define PROTO_MAX_REASON 1024
 #define PROTO_MAX_ENGINE 256
 #define PROTO_MAX_ROOTS 64
+#define PROTO_MAX_THUMBHASH 64	/* base64 of the longest hash is 36 */
 
 enum proto_type {
 	/* parent -> worker: 0x01xx */
@@ -42,8 +43,9 @@ enum proto_type {
 };
 
 /*
- * Wire values.  Crop, format and fast-JPEG values are those of
- * lib/settings.h's enum thumb_crop, thumb_format and thumb_jpeg_fast, so
+ * Wire values.  Crop, format, fast-JPEG and placeholder values are those
+ * of lib/settings.h's enum thumb_crop, thumb_format, thumb_jpeg_fast and
+ * thumb_placeholder, so
  * each side converts with a cast; proto.c asserts that at compile time.
  * Statuses are the worker engine's enum thumb_status (worker.c asserts).
  */
@@ -62,6 +64,20 @@ enum proto_jpeg_fast {
 	PROTO_JPEG_FAST_DRAFT = 1,	/* the smallest that covers the box */
 	PROTO_JPEG_FAST_OFF = 2,	/* libvips for every JPEG */
 	PROTO_JPEG_FAST_LAST = PROTO_JPEG_FAST_OFF,
+};
+
+/* SETUP placeholder: what the worker stores with each thumbnail. */
+enum proto_placeholder {
+	PROTO_PLACEHOLDER_NONE = 0,
+	PROTO_PLACEHOLDER_THUMBHASH = 1,	/* user.thumper.thumbhash */
+	PROTO_PLACEHOLDER_LAST = PROTO_PLACEHOLDER_THUMBHASH,
+};
+
+/* RESULT flags. */
+enum proto_result_flag {
+	/* the file system has no user xattrs: the placeholder is unstored */
+	PROTO_RESULT_PLACEHOLDER_UNSTORED = 1 << 0,
+	PROTO_RESULT_FLAGS = PROTO_RESULT_PLACEHOLDER_UNSTORED,
 };
 
 /* JOB output format: always decided by the parent (0 = auto is refused). */
@@ -106,6 +122,7 @@ struct proto_setup {
 	uint8_t untrusted_loaders;
 	uint8_t follow_symlinks;
 	uint8_t jpeg_fast;	/* enum proto_jpeg_fast */
+	uint8_t placeholder;	/* enum proto_placeholder */
 	uint32_t vips_threads;
 	uint32_t memory_mb;	/* RLIMIT_AS, 0: none */
 	uint64_t max_pixels;
@@ -146,6 +163,8 @@ struct proto_result {
 	struct proto_bytes reason;	/* empty when status is OK */
 	struct proto_bytes engine;	/* what made it, why no fast path,
 					 * and any note (thumb.h) */
+	uint32_t flags;		/* enum proto_result_flag */
+	struct proto_bytes thumbhash;	/* base64; empty when none */
 };
 
 /* A growable buffer frames are encoded into. */

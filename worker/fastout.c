@@ -16,6 +16,8 @@
 #include <jerror.h>
 
 #include "worker/fastout.h"
+#include "worker/placeholder.h"
+#include "worker/thumbhash.h"
 
 struct enc {
 	struct jpeg_compress_struct ci;
@@ -209,10 +211,13 @@ orient_crop(const struct fastout *fo, struct enc *e, size_t i, int *cw,
 	return e->turned;
 }
 
-/* Encodes output I as libvips' jpegsave would (Q, 4:2:0 below 90). */
+/*
+ * Encodes output I as libvips' jpegsave would (Q, 4:2:0 below 90); its
+ * placeholder into HASH unless NULL.
+ */
 static void
 encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
-       size_t *len)
+       size_t *len, char *hash)
 {
 	struct jpeg_compress_struct *ci = &e->ci;
 	const uint8_t *px;
@@ -220,6 +225,9 @@ encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
 	int q = fo->outs[i].quality > 0 ? fo->outs[i].quality : 85;
 
 	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
+		ERREXIT(ci, JERR_OUT_OF_MEMORY);
+	if (hash != NULL && thumbhash_image(px, w, h, b, (size_t)w * b,
+					    hash) != 0)
 		ERREXIT(ci, JERR_OUT_OF_MEMORY);
 	e->cap = (size_t)w * h * b / 4 + 4096;
 	if ((e->buf = malloc(e->cap)) == NULL)
@@ -248,9 +256,10 @@ encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
 }
 
 int
-fastout_finish(struct fastout *fo, void **bufs, size_t *lens)
+fastout_finish(struct fastout *fo, void **bufs, size_t *lens, char *hash)
 {
 	struct enc *e = calloc(1, sizeof(*e));
+	size_t hi = hash != NULL ? placeholder_output(fo->outs, fo->n) : fo->n;
 	volatile int rc = -1;
 
 	if (e == NULL)
@@ -265,9 +274,12 @@ fastout_finish(struct fastout *fo, void **bufs, size_t *lens)
 		jpeg_create_compress(&e->ci);
 		e->ci.dest = &e->dest;
 		for (size_t i = 0; i < fo->n; i++)
-			encode(fo, e, i, &bufs[i], &lens[i]);
+			encode(fo, e, i, &bufs[i], &lens[i],
+			       i == hi ? hash : NULL);
 		rc = 0;
 	}
+	if (rc != 0 && hash != NULL)
+		hash[0] = '\0';
 	if (rc != 0)
 		for (size_t i = 0; i < fo->n; i++) {
 			free(bufs[i]);

@@ -64,10 +64,12 @@ void fastout_push(struct fastout *fo, const uint8_t *row);
 
 /*
  * Once every row was pushed: turns, crops and encodes each output into
- * BUFS[i] / LENS[i] (malloc'd).  Returns 0, or -1 with nothing left
- * allocated in BUFS.
+ * BUFS[i] / LENS[i] (malloc'd), and unless HASH is NULL puts the
+ * placeholder of the smallest output's final pixels into it
+ * (THUMBHASH_B64_SIZE bytes; placeholder.h).  Returns 0, or -1 with
+ * nothing left allocated in BUFS and HASH empty.
  */
-int fastout_finish(struct fastout *fo, void **bufs, size_t *lens);
+int fastout_finish(struct fastout *fo, void **bufs, size_t *lens, char *hash);
 
 /* Frees the reducers; FO may be half set up. */
 void fastout_free(struct fastout *fo);

@@ -326,7 +326,7 @@ run(struct job *j)
 enum jpegfast_status
 jpegfast_make(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
 	      int fd, size_t size, const struct thumb_output *outs, size_t n,
-	      void **bufs, size_t *lens)
+	      void **bufs, size_t *lens, char *hash)
 {
 	static const uint8_t magic[3] = { 0xFF, 0xD8, 0xFF };
 	struct job *j;
@@ -353,7 +353,7 @@ jpegfast_make(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
 	j->src.resync_to_restart = jpeg_resync_to_restart;
 	j->src.term_source = src_term_cb;
 	if ((j->chunk = malloc(CHUNK)) != NULL && run(j) == 0)
-		rc = fastout_finish(&j->fo, bufs, lens);
+		rc = fastout_finish(&j->fo, bufs, lens, hash);
 	if (j->have_di)
 		jpeg_destroy_decompress(&j->di);
 	fastout_free(&j->fo);

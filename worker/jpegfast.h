@@ -32,7 +32,8 @@ enum jpegfast_status {
  * reduce; DRAFT takes the smallest scale whose result still covers the
  * box, as Pillow's draft() does: faster, a little softer; OFF always
  * falls back.  On JPEGFAST_OK BUFS[i] holds LENS[i] bytes of each encoded
- * thumbnail (malloc'd: free() or g_free() them).  On JPEGFAST_FALLBACK
+ * thumbnail (malloc'd: free() or g_free() them), and HASH, unless NULL,
+ * their placeholder (fastout_finish()).  On JPEGFAST_FALLBACK
  * nothing is allocated: the source is not a JPEG, needs something only
  * libvips does (non-JPEG output, kept metadata, attention crop, an ICC
  * profile icc_judge() does not find sRGB, CMYK, arithmetic coding) or
@@ -41,6 +42,7 @@ enum jpegfast_status {
 enum jpegfast_status jpegfast_make(enum thumb_jpeg_fast rule,
 				   const struct thumb_config *cfg, int fd,
 				   size_t size, const struct thumb_output *outs,
-				   size_t n, void **bufs, size_t *lens);
+				   size_t n, void **bufs, size_t *lens,
+				   char *hash);
 
 #endif

@@ -45,6 +45,7 @@
 #include "lib/fsutil.h"
 #include "worker/icc.h"
 #include "worker/jpegfast.h"
+#include "worker/placeholder.h"
 #include "worker/pngfast.h"
 #include "worker/tifffast.h"
 #include "pool/tempname.h"
@@ -246,12 +247,14 @@ flatten_for(VipsImage *img, enum thumb_format fmt)
 }
 
 /*
- * Writes LEN bytes to PATH through its temporary file, stamps the
- * source's mtime and renames it into place.  Returns 0 or -errno.
+ * Writes LEN bytes to PATH through its temporary file, sets the
+ * placeholder HASH (unless NULL) on it, stamps the source's mtime and
+ * renames it into place, so that no thumbnail is ever seen without its
+ * placeholder.  Returns 0 or -errno; *UNSTORED as placeholder_store().
  */
 static int
 write_atomic(const char *path, const void *buf, size_t len,
-	     const struct timespec *mtime)
+	     const struct timespec *mtime, const char *hash, bool *unstored)
 {
 	char tmp[PATH_MAX];
 	struct timespec times[2] = { { 0, UTIME_OMIT }, *mtime };
@@ -276,6 +279,8 @@ write_atomic(const char *path, const void *buf, size_t len,
 			len -= n;
 		}
 	}
+	if (rc == 0 && hash != NULL)
+		rc = placeholder_store(fd, hash, unstored);
 	if (rc == 0 && futimens(fd, times) != 0)
 		rc = -errno;
 	if (close(fd) != 0 && rc == 0)
@@ -496,6 +501,8 @@ render(const struct thumb_config *cfg, const struct input *in, int w, int h,
 	VipsInteresting crop = crop_of(cfg->crop);
 	enum icc_verdict v = judge(c, res);
 	bool strip = !cfg->keep_metadata;
+	size_t hi = cfg->placeholder == THUMB_PLACEHOLDER_NONE ?
+			    n : placeholder_output(outs, n);
 	int rc = -1;
 
 	if (n == 1) {
@@ -526,6 +533,7 @@ render(const struct thumb_config *cfg, const struct input *in, int w, int h,
 		}
 		flat = flatten_for(sized ? sized : base, outs[i].format);
 		err = flat == NULL ||
+		      (i == hi && placeholder_image(&flat, res) != 0) ||
 		      encode(flat, &outs[i], strip, &bufs[i], &lens[i]) != 0;
 		if (flat != NULL)
 			g_object_unref(flat);
@@ -555,14 +563,16 @@ fast_paths(const struct thumb_config *cfg, int fd, size_t size,
 	   size_t *lens, struct thumb_result *res)
 {
 	const char *why = NULL;
+	char *hash = cfg->placeholder == THUMB_PLACEHOLDER_NONE ?
+			     NULL : res->thumbhash;
 
 	snprintf(res->engine, sizeof(res->engine), "jpeg-fast");
-	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, size, outs, n, bufs,
-			  lens) == JPEGFAST_OK)
+	if (jpegfast_make(cfg->jpeg_fast, cfg, fd, size, outs, n, bufs, lens,
+			  hash) == JPEGFAST_OK)
 		return true;
 	snprintf(res->engine, sizeof(res->engine), "tiff-fast");
 	if (cfg->tiff_fast && tifffast_make(cfg, fd, size, outs, n, bufs, lens,
-					    &why) == TIFFFAST_OK)
+					    hash, &why) == TIFFFAST_OK)
 		return true;
 	if (why != NULL)
 		snprintf(res->engine, sizeof(res->engine), "libvips (tiff: %s)",
@@ -695,7 +705,9 @@ thumb_make(const struct thumb_config *cfg, const char *src,
 	}
 	for (size_t i = 0; i < n; i++) {
 		int rc = write_atomic(outs[i].path, bufs[i], lens[i],
-				      &before.st_mtim);
+				      &before.st_mtim,
+				      res->thumbhash[0] ? res->thumbhash : NULL,
+				      &res->placeholder_unstored);
 		if (rc != 0) {
 			set_reason(res, THUMB_ERR_DEST, "cannot write %s: %s",
 				   outs[i].path, strerror(-rc));

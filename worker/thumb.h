@@ -6,8 +6,9 @@
  * once per process; thumb_make() then does one job synchronously: open
  * the source without following symlinks, check the limits from the header
  * before any decode, decode once at the scale the largest size needs,
- * write each size to a hidden temporary file in its target folder, stamp
- * it with the source's mtime and rename it into place.
+ * write each size to a hidden temporary file in its target folder, set
+ * its placeholder when one is asked for, stamp it with the source's mtime
+ * and rename it into place.
  */
 #ifndef THUMPER_THUMB_H
 #define THUMPER_THUMB_H
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 
 #include "lib/settings.h"
+#include "worker/thumbhash.h"
 
 /* The worker's settings, from its SETUP frame (see worker.c). */
 struct thumb_config {
@@ -26,6 +28,7 @@ struct thumb_config {
 	bool tiff_fast;		/* try tifffast.h (tests turn them off) */
 	bool png_fast;		/* try pngfast.h */
 	bool keep_metadata;
+	enum thumb_placeholder placeholder;	/* placeholder.h */
 	bool untrusted_loaders;
 	bool follow_symlinks;
 	uint64_t max_pixels;
@@ -70,6 +73,11 @@ struct thumb_result {
 	/* a remark for the debug log on a job that succeeded anyway, such
 	 * as an unusable ICC profile; empty when there is none */
 	char note[THUMB_NOTE_MAX];
+	/* the placeholder, base64; empty when none was asked for or made */
+	char thumbhash[THUMBHASH_B64_SIZE];
+	/* the dest's file system has no user xattrs: the thumbnails were
+	 * written without it */
+	bool placeholder_unstored;
 };
 
 /*

@@ -270,10 +270,11 @@ out:
 	return rc;
 }
 
-/* Decodes into FO and encodes.  Returns 0, or -1 with *WHY set. */
+/* Decodes into FO and encodes (HASH: fastout_finish()).  Returns 0, or
+ * -1 with *WHY set. */
 static int
 run(TIFF *t, struct src *s, struct fastout *fo, void **bufs, size_t *lens,
-    const char **why)
+    char *hash, const char **why)
 {
 	uint32_t w, h;
 	uint16_t orientation;
@@ -298,7 +299,7 @@ run(TIFF *t, struct src *s, struct fastout *fo, void **bufs, size_t *lens,
 			    : push_strips(t, s, fo, w, h, bands)) != 0)
 		return -1;
 	*why = "encode error";
-	if (fastout_finish(fo, bufs, lens) != 0)
+	if (fastout_finish(fo, bufs, lens, hash) != 0)
 		return -1;
 	*why = NULL;
 	return 0;
@@ -321,7 +322,7 @@ is_tiff(int fd, size_t size)
 enum tifffast_status
 tifffast_make(const struct thumb_config *cfg, int fd, size_t size,
 	      const struct thumb_output *outs, size_t n, void **bufs,
-	      size_t *lens, const char **why)
+	      size_t *lens, char *hash, const char **why)
 {
 	struct src s = { .fd = fd, .size = size };
 	struct fastout fo;
@@ -348,7 +349,7 @@ tifffast_make(const struct thumb_config *cfg, int fd, size_t size,
 	if (t == NULL || s.failed)
 		*why = "libtiff cannot open it";
 	else
-		rc = run(t, &s, &fo, bufs, lens, why);
+		rc = run(t, &s, &fo, bufs, lens, hash, why);
 	if (t != NULL)
 		TIFFClose(t);
 	TIFFOpenOptionsFree(opts);

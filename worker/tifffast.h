@@ -31,13 +31,14 @@ enum tifffast_status {
 /*
  * Thumbnails the TIFF open on FD (SIZE bytes; the file offset is left
  * alone) into OUTS[0..N) with CFG's crop.  On TIFFFAST_OK BUFS[i] holds
- * LENS[i] bytes of each encoded thumbnail (malloc'd).  On
+ * LENS[i] bytes of each encoded thumbnail (malloc'd), and HASH, unless
+ * NULL, their placeholder (fastout_finish()).  On
  * TIFFFAST_FALLBACK nothing is allocated and *WHY says why in a few
  * words (a static string).
  */
 enum tifffast_status tifffast_make(const struct thumb_config *cfg, int fd,
 				   size_t size, const struct thumb_output *outs,
 				   size_t n, void **bufs, size_t *lens,
-				   const char **why);
+				   char *hash, const char **why);
 
 #endif

@@ -254,6 +254,12 @@ serve_job(const struct thumb_config *cfg, uint64_t id, const uint8_t *payload,
 		 res.note[0] ? "; " : "", res.note);
 	r.engine.data = (const uint8_t *)engine;
 	r.engine.len = (uint32_t)strlen(engine);
+	/* a failed job wrote no thumbnail: nothing holds a placeholder */
+	r.flags = res.status == THUMB_OK && res.placeholder_unstored ?
+			  PROTO_RESULT_PLACEHOLDER_UNSTORED : 0;
+	r.thumbhash.data = (const uint8_t *)res.thumbhash;
+	r.thumbhash.len = res.status == THUMB_OK ?
+				  (uint32_t)strlen(res.thumbhash) : 0;
 	if (proto_encode_result(out, id, &r) != 0)
 		die("cannot encode a result");
 	send_frame(out);
@@ -303,6 +309,7 @@ main(int argc, char **argv)
 	cfg.tiff_fast = true;
 	cfg.png_fast = true;	/* no setting: they give libvips' bytes */
 	cfg.keep_metadata = setup.keep_metadata;
+	cfg.placeholder = (enum thumb_placeholder)setup.placeholder;
 	cfg.untrusted_loaders = setup.untrusted_loaders;
 	cfg.follow_symlinks = setup.follow_symlinks;
 	cfg.max_pixels = setup.max_pixels;

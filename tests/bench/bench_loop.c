@@ -19,6 +19,14 @@
  * process's VmRSS/VmHWM after image A and after image B (doc/design.md §9,
  * "worker memory stays flat").  Every thumbnail overwrites the one from the
  * previous cycle.
+ *
+ * --placeholder-cost R measures what placeholder = "thumbhash" adds to a
+ * thumbnail (doc/design.md §10: under 2%): R rounds over the list, each
+ * file made twice in a row, placeholder off and on, the order swapped
+ * from one file to the next so that neither side always meets cold
+ * caches; the CPU time of each side is summed per round (vips_threads is
+ * 1, so the process's CPU time is the job's).  It prints each round's
+ * ratio and the median.
  */
 #include <config.h>
 
@@ -29,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/settings.h"
@@ -57,6 +66,7 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: bench_loop [-s WxH] [-f FORMAT] [-q Q] [-l LIST]\n"
 		"                  [--claim FILE | --shard K/N] [--rss A,B]\n"
+		"                  [--placeholder-cost RUNS]\n"
 		"                  SRC DEST [FILE...]\n"
 		"Thumbnails FILEs (and the lines of LIST, '-' = stdin), which lie\n"
 		"under SRC, into DEST with thumper's naming, in this process.\n");
@@ -151,6 +161,61 @@ do_one(struct bench *b, const char *src)
 	}
 }
 
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One thumbnail with the placeholder ON or off; adds its CPU time. */
+static void
+timed_one(struct bench *b, const char *src, bool on, double *sum)
+{
+	double t0 = cpu_s();
+
+	b->tcfg.placeholder = on ? THUMB_PLACEHOLDER_THUMBHASH
+				 : THUMB_PLACEHOLDER_NONE;
+	do_one(b, src);
+	*sum += cpu_s() - t0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* --placeholder-cost RUNS (see the top of this file). */
+static void
+placeholder_cost(struct bench *b, const struct file_list *l, unsigned runs)
+{
+	double ratio[100], off_ms = 0;
+
+	for (unsigned r = 0; r < runs; r++) {
+		double off = 0, on = 0;
+
+		for (size_t i = 0; i < l->n; i++) {
+			bool first_on = (i + r) % 2 == 1;
+
+			timed_one(b, l->paths[i], first_on, first_on ? &on : &off);
+			timed_one(b, l->paths[i], !first_on, first_on ? &off : &on);
+		}
+		ratio[r] = on / off - 1;
+		off_ms += off * 1000 / l->n / runs;
+		printf("round %u: %.2f ms/image off, %.2f on: %+.2f%%\n", r + 1,
+		       off * 1000 / l->n, on * 1000 / l->n, ratio[r] * 100);
+	}
+	qsort(ratio, runs, sizeof(ratio[0]), cmp_double);
+	printf("placeholder_cost_median=%.2f%% (%u rounds, %zu images, "
+	       "%.2f ms/image without)\n", ratio[runs / 2] * 100, runs, l->n,
+	       off_ms);
+}
+
 /* Prints "rss_after_N_kib=... hwm_after_N_kib=..." for this process. */
 static void
 print_rss(unsigned long n)
@@ -199,6 +264,7 @@ main(int argc, char **argv)
 		{ "claim", required_argument, NULL, 'C' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "rss", required_argument, NULL, 'R' },
+		{ "placeholder-cost", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +273,7 @@ main(int argc, char **argv)
 	const char *claim = NULL;
 	unsigned long shard_k = 0, shard_n = 1, rss_a = 0, rss_b = 0;
 	unsigned long *counter = NULL;
+	unsigned cost_runs = 0;
 	char err[512];
 	int c, rc;
 
@@ -248,6 +315,11 @@ main(int argc, char **argv)
 		case 'R':
 			if (sscanf(optarg, "%lu,%lu", &rss_a, &rss_b) != 2 ||
 			    rss_a == 0 || rss_b < rss_a)
+				goto bad_usage;
+			break;
+		case 'P':
+			if (sscanf(optarg, "%u", &cost_runs) != 1 ||
+			    cost_runs == 0 || cost_runs > 100)
 				goto bad_usage;
 			break;
 		case 'h':
@@ -295,7 +367,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (rss_b) {
+	if (cost_runs) {
+		placeholder_cost(&b, &list, cost_runs);
+	} else if (rss_b) {
 		for (unsigned long i = 0; i < rss_b; i++) {
 			do_one(&b, list.paths[i % list.n]);
 			if (i + 1 == rss_a || i + 1 == rss_b)

@@ -60,6 +60,7 @@ check(uint16_t type, const uint8_t *p, size_t len)
 			break;
 		inside(p, len, m.r.reason);
 		inside(p, len, m.r.engine);
+		inside(p, len, m.r.thumbhash);
 		enc = proto_encode_result(&b, 1, &m.r);
 		break;
 	default:

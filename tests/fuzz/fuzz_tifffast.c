@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
-	if (tifffast_make(&cfg, fd, size - 1, &o, 1, &buf, &len, &why) ==
+	if (tifffast_make(&cfg, fd, size - 1, &o, 1, &buf, &len, NULL, &why) ==
 	    TIFFFAST_OK) {
 		if (buf == NULL || len < 4 || why != NULL ||
 		    memcmp(buf, "\xff\xd8\xff", 3) != 0)

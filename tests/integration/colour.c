@@ -414,7 +414,7 @@ fast_takes(const char *src)
 	if (fd >= 0 && fstat(fd, &st) == 0)
 		rc = jpegfast_make(THUMB_JPEG_FAST_EXACT, &cfg, fd,
 				   (size_t)st.st_size, &o, 1, &buf,
-				   &len) == JPEGFAST_OK;
+				   &len, NULL) == JPEGFAST_OK;
 	if (fd >= 0)
 		close(fd);
 	free(buf);

@@ -156,7 +156,7 @@ compare(const struct thumb_config *cfg, const char *src,
 	fd = open(src, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 ||
 	    jpegfast_make(rule, cfg, fd, (size_t)st.st_size, outs, n, bufs,
-			  lens) != JPEGFAST_OK) {
+			  lens, NULL) != JPEGFAST_OK) {
 		printf("# %s: the fast path fell back\n", src);
 		t->not_taken++;
 		if (fd >= 0)
@@ -385,7 +385,7 @@ expect_fallback(const struct thumb_config *cfg, const char *src,
 		return;
 	}
 	rc = jpegfast_make(THUMB_JPEG_FAST_EXACT, cfg, fd, (size_t)st.st_size,
-			   &o, 1, bufs, lens);
+			   &o, 1, bufs, lens, NULL);
 	close(fd);
 	tap(rc == JPEGFAST_FALLBACK && bufs[0] == NULL, "%s", what);
 	free(bufs[0]);

@@ -11,6 +11,7 @@ TESTS += \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
 	%D%/readme_examples.sh \
+	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \
@@ -30,6 +31,7 @@ EXTRA_DIST += \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
 	%D%/readme_examples.sh \
+	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
 	%D%/daemon_moves.sh \
 	%D%/daemon_failures.sh \

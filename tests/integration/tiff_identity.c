@@ -54,7 +54,7 @@ fast(const struct thumb_config *cfg, const char *src,
 		return s;
 	if (fstat(fd, &st) == 0)
 		s = tifffast_make(cfg, fd, (size_t)st.st_size, o, 1, buf, len,
-				  why);
+				  NULL, why);
 	close(fd);
 	return s;
 }

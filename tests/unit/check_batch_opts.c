@@ -122,6 +122,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(o.settings.format, THUMB_FORMAT_AUTO);
 	ck_assert_int_eq(o.settings.quality, 85);
 	ck_assert_int_eq(o.settings.crop, THUMB_CROP_NONE);
+	ck_assert_int_eq(o.settings.placeholder, THUMB_PLACEHOLDER_NONE);
 	ck_assert(filter_take_file(&o.settings.filter, "a.jpg"));
 	ck_assert(!filter_take_file(&o.settings.filter, "a.txt"));
 }
@@ -188,6 +189,12 @@ START_TEST(every_option_in_long_form)
 	ck_assert_int_eq(o.settings.crop, THUMB_CROP_CENTRE);
 	ck_assert_int_eq(P("--crop", "NONE", "in", "out"), BATCH_RUN);
 	ck_assert_int_eq(o.settings.crop, THUMB_CROP_NONE);
+	ck_assert_int_eq(P("--placeholder", "thumbhash", "in", "out"),
+			 BATCH_RUN);
+	ck_assert_int_eq(o.settings.placeholder, THUMB_PLACEHOLDER_THUMBHASH);
+	ck_assert_int_eq(P("--placeholder=ThumbHash", "--placeholder", "none",
+			   "in", "out"), BATCH_RUN);
+	ck_assert_int_eq(o.settings.placeholder, THUMB_PLACEHOLDER_NONE);
 	/* Unambiguous abbreviations, as getopt_long allows. */
 	ck_assert_int_eq(P("--qual=5", "--no-p", "in", "out"), BATCH_RUN);
 	ck_assert_int_eq(o.settings.quality, 5);
@@ -304,6 +311,8 @@ static const struct {
 	{ "-q", "0", "--quality" }, { "--quality", "101", "--quality" },
 	{ "-q", "50%", "--quality" }, { "-q", "", "--quality" },
 	{ "--crop", "smart", "--crop" }, { "--crop", "", "--crop" },
+	{ "--placeholder", "blurhash", "--placeholder" },
+	{ "--placeholder", "", "--placeholder" },
 };
 #define NBAD (sizeof(bad_values) / sizeof(bad_values[0]))
 
@@ -337,7 +346,8 @@ START_TEST(a_missing_value_or_unknown_option_is_refused)
 {
 	static const char *const need[] = { "-j", "--jobs", "-s", "--size",
 					    "-f", "--format", "-q", "--quality",
-					    "--crop", "-c", "--config" };
+					    "--crop", "--placeholder", "-c",
+					    "--config" };
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		ck_assert_int_eq(P("in", "out", need[i]), BATCH_USAGE_ERROR);
@@ -406,7 +416,8 @@ static const char conf_text[] =
 	"sizes = ( { name = \"small\"; width = 64; height = 48;\n"
 	"            format = \"png\"; quality = 70; } );\n"
 	"output = { format = \"webp\"; quality = 90; crop = \"attention\"; };\n"
-	"filter = { include = [ \"*.foo\" ]; };\n";
+	"filter = { include = [ \"*.foo\" ]; };\n"
+	"placeholder = \"thumbhash\";\n";
 
 START_TEST(config_file_settings_are_taken)
 {
@@ -425,6 +436,7 @@ START_TEST(config_file_settings_are_taken)
 	ck_assert_int_eq(o.settings.crop, THUMB_CROP_ATTENTION);
 	ck_assert(filter_take_file(&o.settings.filter, "x.foo"));
 	ck_assert(!filter_take_file(&o.settings.filter, "x.jpg"));
+	ck_assert_int_eq(o.settings.placeholder, THUMB_PLACEHOLDER_THUMBHASH);
 	ck_assert_int_eq(P("--config", conf, "in", "out"), BATCH_RUN);
 	ck_assert_int_eq(o.settings.quality, 90);
 }
@@ -458,6 +470,9 @@ START_TEST(options_override_the_config_file_in_any_order)
 	ck_assert_int_eq(settings_size_format(&o.settings, 0), THUMB_FORMAT_WEBP);
 	ck_assert_int_eq(settings_size_quality(&o.settings, 0), 90);
 	ck_assert(filter_take_file(&o.settings.filter, "x.foo"));
+	ck_assert_int_eq(P("--placeholder", "none", "-c", conf, "in", "out"),
+			 BATCH_RUN);
+	ck_assert_int_eq(o.settings.placeholder, THUMB_PLACEHOLDER_NONE);
 	/* The file does not override the options either way. */
 	ck_assert_int_eq(P("-c", conf, "-s", "10x20", "in", "out"), BATCH_RUN);
 	ck_assert_str_eq(o.settings.sizes[0].name, "10x20");

@@ -87,6 +87,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.settings.sizes[0].width, 200);
 	ck_assert_int_eq(c.settings.quality, 85);
 	ck_assert_uint_eq(c.settings.limits.max_pixels, 100000000);
+	ck_assert_int_eq(c.settings.placeholder, THUMB_PLACEHOLDER_NONE);
 }
 END_TEST
 
@@ -125,7 +126,8 @@ static const char full_conf[] =
 	"           follow_symlinks = true; };\n"
 	"limits = { max_pixels = 5000000000L; max_file_mb = 100; job_timeout = 30;\n"
 	"           max_attempts = 3; worker_max_jobs = 10; worker_memory_mb = 2048;\n"
-	"           vips_threads = 2; untrusted_loaders = true; };\n";
+	"           vips_threads = 2; untrusted_loaders = true; };\n"
+	"placeholder = \"thumbhash\";\n";
 
 START_TEST(test_full_file)
 {
@@ -174,6 +176,7 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(s->limits.worker_memory_mb, 2048);
 	ck_assert_uint_eq(s->limits.vips_threads, 2);
 	ck_assert(s->limits.untrusted_loaders);
+	ck_assert_int_eq(s->placeholder, THUMB_PLACEHOLDER_THUMBHASH);
 }
 END_TEST
 
@@ -221,6 +224,9 @@ static const struct {
 	{ "output = { format = \"gif\"; };\n",
 	  ":1: output.format: \"gif\" is not one of" },
 	{ "output = {\n crop = \"smart\"; };\n", ":2: output.crop: \"smart\"" },
+	{ "\nplaceholder = \"blurhash\";\n",
+	  ":2: placeholder: \"blurhash\" is not one of none, thumbhash" },
+	{ "placeholder = true;\n", ":1: placeholder: wrong type" },
 	{ "sizes = ( { width = 1; height = 1; format = \"bmp\"; } );\n",
 	  ":1: sizes[0].format: \"bmp\"" },
 	{ "state_dir = \"var/lib/thumper\";\n",

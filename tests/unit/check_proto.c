@@ -55,6 +55,7 @@ sample_setup(void)
 	s.untrusted_loaders = 0;
 	s.follow_symlinks = 1;
 	s.jpeg_fast = PROTO_JPEG_FAST_DRAFT;
+	s.placeholder = PROTO_PLACEHOLDER_THUMBHASH;
 	s.vips_threads = 3;
 	s.memory_mb = 1024;
 	s.max_pixels = 100000000;
@@ -78,6 +79,8 @@ sample_result(void)
 		.elapsed_us = 123456,
 		.reason = bytes("cannot decode"),
 		.engine = bytes("libvips (tiff: ICC profile)"),
+		.flags = PROTO_RESULT_PLACEHOLDER_UNSTORED,
+		.thumbhash = bytes("oAcOLZpgd3dReYeGd3h3d+PwC/h3"),
 	};
 
 	return r;
@@ -115,6 +118,7 @@ assert_same_setup(const struct proto_setup *a, const struct proto_setup *b)
 	ck_assert_uint_eq(a->untrusted_loaders, b->untrusted_loaders);
 	ck_assert_uint_eq(a->follow_symlinks, b->follow_symlinks);
 	ck_assert_uint_eq(a->jpeg_fast, b->jpeg_fast);
+	ck_assert_uint_eq(a->placeholder, b->placeholder);
 	ck_assert_uint_eq(a->vips_threads, b->vips_threads);
 	ck_assert_uint_eq(a->memory_mb, b->memory_mb);
 	ck_assert_uint_eq(a->max_pixels, b->max_pixels);
@@ -174,6 +178,8 @@ START_TEST(result_setup_hello_round_trip_back_to_back)
 	ck_assert_uint_eq(r2.elapsed_us, 123456);
 	assert_same_bytes(r2.reason, r.reason);
 	assert_same_bytes(r2.engine, r.engine);
+	ck_assert_uint_eq(r2.flags, PROTO_RESULT_PLACEHOLDER_UNSTORED);
+	assert_same_bytes(r2.thumbhash, r.thumbhash);
 	off += PROTO_HDR_LEN + h.len;
 
 	ck_assert_int_eq(proto_decode_hdr(b.data + off, b.len - off, &h), 0);
@@ -195,14 +201,15 @@ END_TEST
 /*
  * The exact bytes of one frame of each type.  These pin the layout and
  * the wire values: a change here is a protocol change, so bump
- * PROTO_VERSION (the 0x04 below) together with these bytes.
+ * PROTO_VERSION (the 0x05 below) together with these bytes.
  */
 START_TEST(frames_have_their_documented_bytes)
 {
 	static const uint8_t setup[] = {
-		0x01, 0x01, 0x04, 0x00, 0x31, 0x00, 0x00, 0x00, /* SETUP v4 */
+		0x01, 0x01, 0x05, 0x00, 0x32, 0x00, 0x00, 0x00, /* SETUP v5 */
 		0, 0, 0, 0, 0, 0, 0, 0,				/* id 0 */
 		0x01, 0x00, 0x01, 0x00, 0x02,	/* centre, untrusted, off */
+		0x01,				/* placeholder: thumbhash */
 		0x04, 0x00, 0x00, 0x00,		/* vips_threads */
 		0x00, 0x01, 0x00, 0x00,		/* memory_mb */
 		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
@@ -213,7 +220,7 @@ START_TEST(frames_have_their_documented_bytes)
 		0x00, 0x00, 0x00, 0x00,			/* nwrite */
 	};
 	static const uint8_t job[] = {
-		0x02, 0x01, 0x04, 0x00, 0x1a, 0x00, 0x00, 0x00, /* JOB v4 */
+		0x02, 0x01, 0x05, 0x00, 0x1a, 0x00, 0x00, 0x00, /* JOB v5 */
 		0x07, 0, 0, 0, 0, 0, 0, 0,			/* id 7 */
 		0x02, 0x00, 0x00, 0x00, '/', 's',	/* src */
 		0x01, 0x00, 0x00, 0x00,			/* noutputs */
@@ -222,22 +229,25 @@ START_TEST(frames_have_their_documented_bytes)
 		0x02, 0x00, 0x00, 0x00, '/', 'd',	/* path */
 	};
 	static const uint8_t result[] = {
-		0x02, 0x02, 0x04, 0x00, 0x1e, 0x00, 0x00, 0x00, /* RESULT v4 */
+		0x02, 0x02, 0x05, 0x00, 0x27, 0x00, 0x00, 0x00, /* RESULT v5 */
 		0x07, 0, 0, 0, 0, 0, 0, 0,
 		0x02, 0x00, 0x00, 0x00,			/* status: dest */
 		0x80, 0x02, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00,	/* 640x480 */
 		0xe8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 1000 us */
 		0x01, 0x00, 0x00, 0x00, 'x',		/* reason */
 		0x01, 0x00, 0x00, 0x00, 'e',		/* engine */
+		0x01, 0x00, 0x00, 0x00,			/* flags: unstored */
+		0x01, 0x00, 0x00, 0x00, 'h',		/* thumbhash */
 	};
 	static const uint8_t hello[] = {
-		0x01, 0x02, 0x04, 0x00, 0x04, 0x00, 0x00, 0x00, /* HELLO v4 */
+		0x01, 0x02, 0x05, 0x00, 0x04, 0x00, 0x00, 0x00, /* HELLO v5 */
 		0, 0, 0, 0, 0, 0, 0, 0,
 		0x34, 0x12, 0x00, 0x00,			/* pid */
 	};
 	struct proto_setup s = {
 		.crop = PROTO_CROP_CENTRE, .untrusted_loaders = 1,
-		.jpeg_fast = PROTO_JPEG_FAST_OFF, .vips_threads = 4,
+		.jpeg_fast = PROTO_JPEG_FAST_OFF,
+		.placeholder = PROTO_PLACEHOLDER_THUMBHASH, .vips_threads = 4,
 		.memory_mb = 0x100, .max_pixels = 0x0102030405060708ULL,
 		.max_file_bytes = 9, .tmpdir = bytes("/t"),
 		.nread = 1, .read = { bytes("/a") },
@@ -249,12 +259,13 @@ START_TEST(frames_have_their_documented_bytes)
 	struct proto_result r = {
 		.status = PROTO_STATUS_DEST, .src_width = 640,
 		.src_height = 480, .elapsed_us = 1000, .reason = bytes("x"),
-		.engine = bytes("e"),
+		.engine = bytes("e"), .flags = PROTO_RESULT_PLACEHOLDER_UNSTORED,
+		.thumbhash = bytes("h"),
 	};
 	struct proto_hello hi = { 0x1234 };
 	struct proto_buf b = { 0 };
 
-	ck_assert_int_eq(PROTO_VERSION, 4);
+	ck_assert_int_eq(PROTO_VERSION, 5);
 	ck_assert_int_eq(proto_encode_setup(&b, &s), 0);
 	ck_assert_uint_eq(b.len, sizeof(setup));
 	ck_assert_mem_eq(b.data, setup, sizeof(setup));
@@ -284,9 +295,11 @@ START_TEST(every_setup_value_round_trips)
 
 	for (unsigned crop = 0; crop <= PROTO_CROP_LAST; crop++)
 	for (unsigned fast = 0; fast <= PROTO_JPEG_FAST_LAST; fast++)
+	for (unsigned ph = 0; ph <= PROTO_PLACEHOLDER_LAST; ph++)
 	for (unsigned flags = 0; flags < 8; flags++) {
 		s.crop = (uint8_t)crop;
 		s.jpeg_fast = (uint8_t)fast;
+		s.placeholder = (uint8_t)ph;
 		s.keep_metadata = flags & 1;
 		s.untrusted_loaders = (flags >> 1) & 1;
 		s.follow_symlinks = (flags >> 2) & 1;
@@ -297,13 +310,14 @@ START_TEST(every_setup_value_round_trips)
 		assert_same_setup(&out, &s);
 		n++;
 	}
-	ck_assert_int_eq(n, 3 * 3 * 8);
+	ck_assert_int_eq(n, 3 * 3 * 2 * 8);
 	proto_buf_free(&b);
 }
 END_TEST
 
 /* Offsets of the one-byte SETUP fields in its payload. */
-enum { S_CROP, S_KEEP, S_UNTRUSTED, S_FOLLOW, S_JPEG_FAST, S_TMPDIR = 29 };
+enum { S_CROP, S_KEEP, S_UNTRUSTED, S_FOLLOW, S_JPEG_FAST, S_PLACEHOLDER,
+       S_TMPDIR = 30 };
 
 START_TEST(out_of_range_setup_values_are_refused)
 {
@@ -312,6 +326,7 @@ START_TEST(out_of_range_setup_values_are_refused)
 		{ S_KEEP, 2 }, { S_UNTRUSTED, 2 }, { S_FOLLOW, 0x80 },
 		{ S_JPEG_FAST, PROTO_JPEG_FAST_LAST + 1 },
 		{ S_JPEG_FAST, 0xff },
+		{ S_PLACEHOLDER, PROTO_PLACEHOLDER_LAST + 1 },
 	};
 	struct proto_buf b = { 0 }, e = { 0 };
 	struct proto_setup s = sample_setup(), out;
@@ -337,6 +352,7 @@ START_TEST(out_of_range_setup_values_are_refused)
 		case S_UNTRUSTED: field = &bad.untrusted_loaders; break;
 		case S_FOLLOW: field = &bad.follow_symlinks; break;
 		case S_JPEG_FAST: field = &bad.jpeg_fast; break;
+		case S_PLACEHOLDER: field = &bad.placeholder; break;
 		}
 		*field = cases[i].bad;
 		e.len = 0;
@@ -437,6 +453,45 @@ START_TEST(statuses_outside_the_enum_are_refused)
 	r.status = PROTO_STATUS_LAST + 1;
 	ck_assert_int_eq(proto_encode_result(&b, 3, &r), -EINVAL);
 	ck_assert_uint_eq(b.len, 0);
+	proto_buf_free(&b);
+}
+END_TEST
+
+/* Flags other than the known ones, and a hash too long to be one. */
+START_TEST(result_flags_and_thumbhash_are_checked)
+{
+	struct proto_buf b = { 0 };
+	struct proto_result r = sample_result(), out;
+	const uint8_t *p;
+	uint8_t copy[256];
+	char longer[PROTO_MAX_THUMBHASH + 2];
+	size_t len, at = 4 + 4 + 4 + 8 + 4 + r.reason.len + 4 + r.engine.len;
+
+	ck_assert_int_eq(proto_encode_result(&b, 3, &r), 0);
+	p = payload_of(&b, PROTO_RESULT, 3, &len);
+	ck_assert_uint_le(len, sizeof(copy));
+	memcpy(copy, p, len);
+	ck_assert_uint_eq(copy[at], PROTO_RESULT_PLACEHOLDER_UNSTORED);
+	copy[at] = 2;
+	ck_assert_int_eq(proto_decode_result(copy, len, &out), -EPROTO);
+	copy[at] = 0;
+	copy[at + 3] = 0x80;
+	ck_assert_int_eq(proto_decode_result(copy, len, &out), -EPROTO);
+	r.flags = 2;
+	ck_assert_int_eq(proto_encode_result(&b, 3, &r), -EINVAL);
+	r.flags = 0;
+	memset(longer, 'A', sizeof(longer));
+	r.thumbhash.data = (const uint8_t *)longer;
+	r.thumbhash.len = PROTO_MAX_THUMBHASH;
+	b.len = 0;
+	ck_assert_int_eq(proto_encode_result(&b, 3, &r), 0);
+	r.thumbhash.len = PROTO_MAX_THUMBHASH + 1;
+	ck_assert_int_eq(proto_encode_result(&b, 3, &r), -EINVAL);
+	/* a decoder reads only what an encoder writes */
+	memcpy(copy, b.data + PROTO_HDR_LEN, b.len - PROTO_HDR_LEN);
+	copy[at + 4] = PROTO_MAX_THUMBHASH + 1;
+	ck_assert_int_eq(proto_decode_result(copy, b.len - PROTO_HDR_LEN, &out),
+			 -EPROTO);
 	proto_buf_free(&b);
 }
 END_TEST
@@ -583,7 +638,9 @@ decode_reencode(uint16_t type, const uint8_t *p, size_t len)
 	case PROTO_RESULT:
 		if ((rc = proto_decode_result(p, len, &m.r)) != 0)
 			break;
-		in = within(p, len, m.r.reason);
+		in = within(p, len, m.r.reason) &&
+		     within(p, len, m.r.engine) &&
+		     within(p, len, m.r.thumbhash);
 		enc = proto_encode_result(&b, 0, &m.r);
 		break;
 	default:
@@ -747,6 +804,7 @@ main(void)
 	tcase_add_test(tc, empty_tmpdir_is_refused);
 	tcase_add_test(tc, formats_outside_the_enum_are_refused);
 	tcase_add_test(tc, statuses_outside_the_enum_are_refused);
+	tcase_add_test(tc, result_flags_and_thumbhash_are_checked);
 	tcase_add_test(tc, every_truncation_of_a_job_is_refused);
 	tcase_add_test(tc, every_truncation_of_a_setup_is_refused);
 	tcase_add_test(tc, trailing_bytes_are_refused);

@@ -85,6 +85,24 @@ START_TEST(test_parse_crop)
 }
 END_TEST
 
+START_TEST(test_parse_placeholder)
+{
+	enum thumb_placeholder p = THUMB_PLACEHOLDER_NONE;
+
+	ck_assert_int_eq(settings_parse_placeholder("ThumbHash", &p), 0);
+	ck_assert_int_eq(p, THUMB_PLACEHOLDER_THUMBHASH);
+	ck_assert_int_eq(settings_parse_placeholder("blurhash", &p), -EINVAL);
+	ck_assert_int_eq(settings_parse_placeholder("", &p), -EINVAL);
+	ck_assert_int_eq(p, THUMB_PLACEHOLDER_THUMBHASH);
+	for (int i = THUMB_PLACEHOLDER_NONE; i <= THUMB_PLACEHOLDER_THUMBHASH;
+	     i++) {
+		ck_assert_int_eq(settings_parse_placeholder(
+					 settings_placeholder_name(i), &p), 0);
+		ck_assert_int_eq(p, i);
+	}
+}
+END_TEST
+
 START_TEST(test_parse_box)
 {
 	int w = -1, h = -1;
@@ -146,6 +164,7 @@ static Suite *settings_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_parse_format);
 	tcase_add_test(tc, test_parse_crop);
+	tcase_add_test(tc, test_parse_placeholder);
 	tcase_add_test(tc, test_parse_box);
 	tcase_add_test(tc, test_parse_box_bad);
 	tcase_add_test(tc, test_size_inherits);

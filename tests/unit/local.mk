@@ -114,6 +114,20 @@ TESTS += %D%/check_resample
 %C%_check_resample_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
 %C%_check_resample_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
+# The ThumbHash encoder (worker/thumbhash.c) against values pinned from
+# the reference encoder (thumbhash-reference.mjs, run by hand: CI has no
+# npm), and decoded again with a decoder only the tests have.
+check_PROGRAMS += %D%/check_thumbhash
+TESTS += %D%/check_thumbhash
+EXTRA_DIST += %D%/thumbhash-reference.mjs \
+	%D%/data/thumbhash-dune-48x30.ppm %D%/data/thumbhash-flower-32x24.ppm
+
+%C%_check_thumbhash_SOURCES = %D%/check_thumbhash.c %D%/thumbhash_decode.c \
+	%D%/thumbhash_decode.h %D%/testutil.c %D%/testutil.h
+%C%_check_thumbhash_CPPFLAGS = $(unit_cppflags)
+%C%_check_thumbhash_CFLAGS = $(unit_cflags)
+%C%_check_thumbhash_LDADD = worker/libengine.a $(CHECK_LIBS) -lm
+
 # The worker's ICC profile judge (worker/icc.c) on profiles made with lcms2.
 check_PROGRAMS += %D%/check_icc
 TESTS += %D%/check_icc
