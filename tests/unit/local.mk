@@ -35,12 +35,18 @@ TESTS += %D%/check_path
 %C%_check_path_CFLAGS = $(unit_cflags)
 %C%_check_path_LDADD = lib/libthumper.a $(CHECK_LIBS)
 
-check_PROGRAMS += %D%/check_proto %D%/check_pool %D%/stub_worker
-TESTS += %D%/check_proto %D%/check_pool
+check_PROGRAMS += %D%/check_proto %D%/check_proto_garbage %D%/check_pool \
+	%D%/stub_worker
+TESTS += %D%/check_proto %D%/check_proto_garbage %D%/check_pool
 
-%C%_check_proto_SOURCES = %D%/check_proto.c %D%/testutil.c %D%/testutil.h
+%C%_check_proto_SOURCES = %D%/check_proto.c %D%/protosample.c \
+	%D%/protosample.h %D%/testutil.c %D%/testutil.h
 %C%_check_proto_CFLAGS = $(unit_cflags)
 %C%_check_proto_LDADD = pool/libpool.a $(CHECK_LIBS)
+%C%_check_proto_garbage_SOURCES = %D%/check_proto_garbage.c \
+	%D%/protosample.c %D%/protosample.h %D%/testutil.c %D%/testutil.h
+%C%_check_proto_garbage_CFLAGS = $(unit_cflags)
+%C%_check_proto_garbage_LDADD = pool/libpool.a $(CHECK_LIBS)
 
 # The pool against the real worker and against stub_worker, which
 # misbehaves on purpose (hangs, sends garbage, dies at start).
