@@ -57,6 +57,7 @@ struct control {
 	unsigned nclients;
 	unsigned nstreams;
 	bool closing;
+	bool server_closed;	/* C is freed once it and every client are */
 	bool activated;		/* the socket came from systemd */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
@@ -90,6 +91,8 @@ client_closed_cb(uv_handle_t *h)
 	else
 		c->nclients--;
 	free(cl);
+	if (c->server_closed && c->clients == NULL)
+		free(c);
 }
 
 static void
@@ -494,7 +497,12 @@ bind_own(struct control *c, uv_loop_t *loop, char *err, size_t errsz)
 static void
 server_closed_cb(uv_handle_t *h)
 {
-	free(h->data);
+	struct control *c = h->data;
+
+	/* Clients' close callbacks may come after this one. */
+	c->server_closed = true;
+	if (c->clients == NULL)
+		free(c);
 }
 
 int

@@ -4,7 +4,8 @@
 # One daemon runs the whole script under memcheck through what a
 # deployment sees: start; an ingest of real photographs, generated images
 # and corrupt files into a new folder; the control commands; a delete, a
-# rename and a folder move; a reload by SIGHUP, one by thumperctl that adds
+# rename and a folder move, followed by a thumperctl events subscriber and
+# asked for by thumperctl wait; a reload by SIGHUP, one by thumperctl that adds
 # a root, one refused (a broken config); a retry and a rescan; SIGTERM while
 # jobs are running.  It passes when each step did what it should and
 # memcheck found no error and no definite or indirect leak in thumperd
@@ -146,9 +147,14 @@ memcheck_errors() {
 	sed -n '/^==[0-9]*== Parent PID/,$p' "$1" | sed 1,2d | head -n 400
 }
 
+# A thumperctl events subscriber follows the whole run (its pid in EPID).
+EPID=
 t_start() {
 	if daemon_start "$D"; then
 		pass "thumperd starts under memcheck and says ready"
+		"$THUMPERCTL" -s "$S" events --json >"$D/events.out" 2>&1 </dev/null &
+		EPID=$!
+		bg_track "$EPID"
 		return 0
 	fi
 	daemon_fail "thumperd starts under memcheck and says ready"
@@ -202,6 +208,14 @@ t_control() {
 		pass "thumperctl status, failures, metrics, version (plain and --json) answered"
 	else
 		daemon_fail "thumperctl status, failures, metrics, version (plain and --json) answered" "${bad#; }"
+	fi
+	ctl wait "$IN/top.jpg"
+	c=$CRC
+	ctl wait --timeout 0.2 "$IN/never.jpg"
+	if [ "$c" = 0 ] && [ "$CRC" = 4 ]; then
+		pass "thumperctl wait: done at once (0), timeout (4)"
+	else
+		daemon_fail "thumperctl wait: done at once (0), timeout (4)" "exits $c and $CRC: $(head -c 200 "$CO")"
 	fi
 	ctl pause
 	c=$CRC
@@ -298,6 +312,15 @@ t_stop() {
 		daemon_fail "SIGTERM while jobs run: thumperd exits 0" "exit $DRC"
 	fi
 	cp "$DLOG" "$LOGS/thumperd.stderr.log"
+	if wait_for "$T" eval '! pid_alive $EPID' && wait "$EPID" &&
+	   grep -q '"event": "renamed"' "$D/events.out" &&
+	   grep -q '"event": "removed"' "$D/events.out" &&
+	   grep -q '"state": "stopping"' "$D/events.out"; then
+		pass "the events subscriber saw the renames, removals and the stop, and exits 0"
+	else
+		fail "the events subscriber saw the renames, removals and the stop, and exits 0" "$(tail -n 5 "$D/events.out")"
+	fi
+	bg_untrack "$EPID"
 }
 
 t_memcheck() {
