@@ -42,12 +42,15 @@ EXTRA_DIST += \
 # the shipped units, judged by systemd-analyze (systemd/)
 TESTS += %D%/systemd_analyze.sh
 EXTRA_DIST += %D%/systemd_analyze.sh
-# The control socket (raw and through thumperctl), sd_notify and journald.
+# The control socket (raw and through thumperctl; its wait and events
+# streams), sd_notify and journald.
 TESTS += \
 	%D%/ctl_protocol.sh \
 	%D%/ctl_clients.sh \
 	%D%/ctl_socket.sh \
 	%D%/ctl_thumperctl.sh \
+	%D%/follow_wait.sh \
+	%D%/follow_events.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
 EXTRA_DIST += \
@@ -55,6 +58,8 @@ EXTRA_DIST += \
 	%D%/ctl_clients.sh \
 	%D%/ctl_socket.sh \
 	%D%/ctl_thumperctl.sh \
+	%D%/follow_wait.sh \
+	%D%/follow_events.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
 # The worker's JPEG fast path against its libvips path on real photographs
