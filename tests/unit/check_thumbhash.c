@@ -5,9 +5,10 @@
  * Wallace's npm package thumbhash 0.1.1 (rgbaToThumbHash()), run by hand
  * with tests/unit/thumbhash-reference.mjs on the very images make_image()
  * builds here: synthetic ones with and without alpha in several shapes,
- * and two photographs of Debian's mate-backgrounds reduced to a few dozen
- * pixels (tests/unit/data/thumbhash-*.ppm).  The C encoder must give the
- * same bytes.  The round trip then decodes each hash with the test-only
+ * and a public-domain photograph, Grace Hopper's US Navy portrait (as
+ * Debian's python-matplotlib-data ships it), whole and a crop, reduced
+ * to a few dozen pixels (tests/unit/data/thumbhash-*.ppm).  The C
+ * encoder must give the same bytes.  The round trip then decodes each hash with the test-only
  * decoder (thumbhash_decode.c) and checks that it still has the image's
  * mean colour and shape, and the box reduce that feeds the encoder from
  * a thumbnail of any size is checked against the encoder on its own.
@@ -35,8 +36,8 @@ static const struct {
 	{ "wide-checker-100x10", "HvgBAYAXFxh4hwgIGIeAcQc=" },
 	{ "pixel-1x1", "VIoon14I9wiIh4hwj3CI+AiIgIAI94cP" },
 	{ "transparent-8x8", "AAiCBQAAAAAAAAAAAAAAAAAAAAAAAAAAAA==" },
-	{ "dune-48x30", "IgkKbIxZd3h/eHd6h4Z3cIgHpw==" },
-	{ "flower-alpha-32x24", "U/uCDIInIKXqm1K5CLEdEPwheAiIiIiHCA==" },
+	{ "hopper-41x48", "lBcKJgZTqPl1dyeJeYeHaqdoDZTUYCk=" },
+	{ "flag-alpha-32x24", "FWmGHIInkJqJiJSIB2h4UHQqeAiIiIiHCA==" },
 };
 
 #define NREFS (sizeof(refs) / sizeof(refs[0]))
@@ -107,10 +108,10 @@ make_image(size_t i)
 	const char *name = refs[i].name;
 	struct image im;
 
-	if (strcmp(name, "dune-48x30") == 0)
-		return read_ppm("thumbhash-dune-48x30.ppm");
-	if (strcmp(name, "flower-alpha-32x24") == 0) {
-		im = read_ppm("thumbhash-flower-32x24.ppm");
+	if (strcmp(name, "hopper-41x48") == 0)
+		return read_ppm("thumbhash-hopper-41x48.ppm");
+	if (strcmp(name, "flag-alpha-32x24") == 0) {
+		im = read_ppm("thumbhash-flag-32x24.ppm");
 		for (int y = 0; y < im.h; y++)
 			for (int x = 0; x < im.w; x++)
 				im.rgba[(y * im.w + x) * 4 + 3] =
