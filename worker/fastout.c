@@ -227,7 +227,7 @@ encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
 	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
 		ERREXIT(ci, JERR_OUT_OF_MEMORY);
 	if (hash != NULL && thumbhash_image(px, w, h, b, (size_t)w * b,
-					    hash) != 0)
+					    THUMBHASH_FIT, hash) != 0)
 		ERREXIT(ci, JERR_OUT_OF_MEMORY);
 	e->cap = (size_t)w * h * b / 4 + 4096;
 	if ((e->buf = malloc(e->cap)) == NULL)

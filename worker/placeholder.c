@@ -63,7 +63,8 @@ placeholder_image(VipsImage **img, struct thumb_result *res)
 	if (vips_image_get_format(px) != VIPS_FORMAT_UCHAR ||
 	    thumbhash_image(vips_image_get_data(px), vips_image_get_width(px),
 			    vips_image_get_height(px), bands,
-			    VIPS_IMAGE_SIZEOF_LINE(px), res->thumbhash) != 0) {
+			    VIPS_IMAGE_SIZEOF_LINE(px), THUMBHASH_FIT,
+			    res->thumbhash) != 0) {
 		res->thumbhash[0] = '\0';
 		snprintf(res->note, sizeof(res->note),
 			 "no placeholder for %d bands", bands);

@@ -450,30 +450,57 @@ block_mean(const struct block *s, int alpha, uint8_t *rgba)
 	rgba[3] = (uint8_t)((a + n / 2) / n);
 }
 
+/*
+ * The reduced size: W x H as it is when it fits FIT, else FIT on the
+ * long side and the short side in proportion (rounded, at least 1).
+ */
+static void
+fit_size(int w, int h, int fit, int *ow, int *oh)
+{
+	int big = w > h ? w : h;
+
+	*ow = w;
+	*oh = h;
+	if (big <= fit)
+		return;
+	*ow = w == big ? fit : (2 * w * fit + big) / (2 * big);
+	*oh = h == big ? fit : (2 * h * fit + big) / (2 * big);
+	*ow += *ow == 0;
+	*oh += *oh == 0;
+}
+
 int
 thumbhash_image(const uint8_t *px, int w, int h, int bands, size_t stride,
-		char *out)
+		int fit, char *out)
 {
 	uint8_t rgba[THUMBHASH_SIDE * THUMBHASH_SIDE * 4];
 	uint8_t hash[THUMBHASH_MAX];
 	struct block sums[THUMBHASH_SIDE];
-	int k, ow, oh;
+	int xs[THUMBHASH_SIDE + 1], ow, oh;
 	size_t len;
 
-	if (w < 1 || h < 1 || bands < 1 || bands > 4)
+	if (w < 1 || h < 1 || bands < 1 || bands > 4 || fit < 1 ||
+	    fit > THUMBHASH_SIDE)
 		return -1;
-	k = (w > h ? w : h) / THUMBHASH_SIDE;
-	k += k * THUMBHASH_SIDE < (w > h ? w : h);
-	ow = (w + k - 1) / k;
-	oh = (h + k - 1) / k;
+	fit_size(w, h, fit, &ow, &oh);
+	/*
+	 * Blocks of w / ow columns (h / oh rows), some one more, spread
+	 * evenly: a whole factor leaves a last block of a few columns that
+	 * the encoder weighs as a whole one, which stretches the picture's
+	 * edge by up to a pixel of the reduced image: to fit 32, that put
+	 * the placeholders twice as far from the 100-px ones.
+	 */
+	for (int ox = 0; ox <= ow; ox++)
+		xs[ox] = (int)((int64_t)ox * w / ow);
 	for (int oy = 0; oy < oh; oy++) {
 		memset(sums, 0, sizeof(sums));
-		for (int y = oy * k; y < h && y < (oy + 1) * k; y++) {
+		for (int y = (int)((int64_t)oy * h / oh);
+		     y < (int)((int64_t)(oy + 1) * h / oh); y++) {
 			const uint8_t *row = px + (size_t)y * stride;
 
 			for (int ox = 0; ox < ow; ox++)
-				block_add(&sums[ox], row + (size_t)ox * k * bands,
-					  ox == ow - 1 ? w - ox * k : k, bands);
+				block_add(&sums[ox], row + (size_t)xs[ox] * bands,
+					  xs[ox + 1] - xs[ox], bands);
 		}
 		for (int ox = 0; ox < ow; ox++)
 			block_mean(&sums[ox], bands % 2 == 0,

@@ -24,6 +24,16 @@
 /* The encoder's largest input side and its longest hash. */
 #define THUMBHASH_SIDE 100
 #define THUMBHASH_MAX 25
+/*
+ * The box the worker reduces a thumbnail to fit before encoding.  A hash
+ * keeps at most 7 luminance and 3 colour terms along an axis, which 48
+ * pixels hold about as well as 100 (the decoded placeholders differ by
+ * 1.4 levels of 255 on average, a tenth of how far either is from the
+ * picture: tests/bench/README.md), and the encoder's time goes with the
+ * pixel count: a quarter of it here, which brings the placeholder well
+ * under its budget on the cheapest engine.
+ */
+#define THUMBHASH_FIT 48
 /* base64 of THUMBHASH_MAX bytes with padding, and its NUL */
 #define THUMBHASH_B64_SIZE (4 * ((THUMBHASH_MAX + 2) / 3) + 1)
 
@@ -41,13 +51,14 @@ void thumbhash_base64(const uint8_t *in, size_t len, char *out);
 /*
  * The base64 ThumbHash of any W x H image of BANDS 8-bit channels (1
  * grey, 2 grey and alpha, 3 RGB, 4 RGBA; STRIDE bytes a row) into OUT
- * (THUMBHASH_B64_SIZE).  An image larger than THUMBHASH_SIDE on a side
- * is first shrunk by the smallest whole factor that fits it, each pixel
- * the mean of its block (a box filter; colour weighted by alpha, so that
- * invisible pixels lend no colour).  Returns 0, or -1 for a size or band
- * count it does not take.
+ * (THUMBHASH_B64_SIZE).  An image larger than FIT (1..THUMBHASH_SIDE;
+ * the worker's is THUMBHASH_FIT) on a side is first reduced to FIT on
+ * that side and in proportion on the other, each pixel the mean of its
+ * block (a box filter; colour weighted by alpha, so that invisible pixels
+ * lend no colour).  Returns 0, or -1 for a size, fit or band count it
+ * does not take.
  */
 int thumbhash_image(const uint8_t *px, int w, int h, int bands, size_t stride,
-		    char *out);
+		    int fit, char *out);
 
 #endif

@@ -46,6 +46,15 @@ bench-shard: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/walk_shard$(EXEEXT) \
 	BENCH_SHARD_RESULTS='$(abs_top_builddir)/bench-shard-results.md' \
 	$(SHELL) $(abs_top_srcdir)/%D%/shard.sh
 
+# What reducing to fit THUMBHASH_FIT instead of 100 does to placeholders
+# (README.md, "Placeholders"): `make tests/bench/thumbhash_fit`.
+EXTRA_PROGRAMS += %D%/thumbhash_fit
+%C%_thumbhash_fit_SOURCES = %D%/thumbhash_fit.c tests/unit/thumbhash_decode.c \
+	tests/unit/thumbhash_decode.h
+%C%_thumbhash_fit_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
+%C%_thumbhash_fit_LDADD = worker/libengine.a $(VIPS_LIBS) -lm
+CLEANFILES += %D%/thumbhash_fit$(EXEEXT)
+
 bench-profile: %D%/bench_loop$(EXEEXT)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/%D%/profile.sh
 

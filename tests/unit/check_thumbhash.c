@@ -5,9 +5,10 @@
  * Wallace's npm package thumbhash 0.1.1 (rgbaToThumbHash()), run by hand
  * with tests/unit/thumbhash-reference.mjs on the very images make_image()
  * builds here: synthetic ones with and without alpha in several shapes,
- * and two photographs of Debian's mate-backgrounds reduced to a few dozen
- * pixels (tests/unit/data/thumbhash-*.ppm).  The C encoder must give the
- * same bytes.  The round trip then decodes each hash with the test-only
+ * and a public-domain photograph, Grace Hopper's US Navy portrait (as
+ * Debian's python-matplotlib-data ships it), whole and a crop, reduced
+ * to a few dozen pixels (tests/unit/data/thumbhash-*.ppm).  The C
+ * encoder must give the same bytes.  The round trip then decodes each hash with the test-only
  * decoder (thumbhash_decode.c) and checks that it still has the image's
  * mean colour and shape, and the box reduce that feeds the encoder from
  * a thumbnail of any size is checked against the encoder on its own.
@@ -35,8 +36,8 @@ static const struct {
 	{ "wide-checker-100x10", "HvgBAYAXFxh4hwgIGIeAcQc=" },
 	{ "pixel-1x1", "VIoon14I9wiIh4hwj3CI+AiIgIAI94cP" },
 	{ "transparent-8x8", "AAiCBQAAAAAAAAAAAAAAAAAAAAAAAAAAAA==" },
-	{ "dune-48x30", "IgkKbIxZd3h/eHd6h4Z3cIgHpw==" },
-	{ "flower-alpha-32x24", "U/uCDIInIKXqm1K5CLEdEPwheAiIiIiHCA==" },
+	{ "hopper-41x48", "lBcKJgZTqPl1dyeJeYeHaqdoDZTUYCk=" },
+	{ "flag-alpha-32x24", "FWmGHIInkJqJiJSIB2h4UHQqeAiIiIiHCA==" },
 };
 
 #define NREFS (sizeof(refs) / sizeof(refs[0]))
@@ -107,10 +108,10 @@ make_image(size_t i)
 	const char *name = refs[i].name;
 	struct image im;
 
-	if (strcmp(name, "dune-48x30") == 0)
-		return read_ppm("thumbhash-dune-48x30.ppm");
-	if (strcmp(name, "flower-alpha-32x24") == 0) {
-		im = read_ppm("thumbhash-flower-32x24.ppm");
+	if (strcmp(name, "hopper-41x48") == 0)
+		return read_ppm("thumbhash-hopper-41x48.ppm");
+	if (strcmp(name, "flag-alpha-32x24") == 0) {
+		im = read_ppm("thumbhash-flag-32x24.ppm");
 		for (int y = 0; y < im.h; y++)
 			for (int x = 0; x < im.w; x++)
 				im.rgba[(y * im.w + x) * 4 + 3] =
@@ -203,8 +204,8 @@ START_TEST(round_trip)
 }
 END_TEST
 
-/* An image of at most 100 px a side goes to the encoder as it is, in
- * every band layout the engines hand over. */
+/* An image that fits the box goes to the encoder as it is, in every
+ * band layout the engines hand over. */
 START_TEST(small_images_are_not_reduced)
 {
 	struct image im = make_image((size_t)_i);
@@ -221,14 +222,14 @@ START_TEST(small_images_are_not_reduced)
 		rgba[4 * i + 3] = im.rgba[4 * i + 3];
 	}
 	ck_assert_int_eq(thumbhash_image(im.rgba, im.w, im.h, 4,
-					 (size_t)im.w * 4, got), 0);
+					 (size_t)im.w * 4, THUMBHASH_SIDE, got), 0);
 	encode64(im.w, im.h, im.rgba, want);
 	/* transparent pixels lose a colour the hash ignores anyway */
 	ck_assert_str_eq(got, want);
 	/* grey and grey with alpha are RGB(A) with R = G = B */
 	encode64(im.w, im.h, rgba, want);
 	ck_assert_int_eq(thumbhash_image(grey, im.w, im.h, 2,
-					 (size_t)im.w * 2, got), 0);
+					 (size_t)im.w * 2, THUMBHASH_SIDE, got), 0);
 	ck_assert_str_eq(got, want);
 	for (size_t i = 0; i < n; i++)
 		rgba[4 * i + 3] = 255;
@@ -236,7 +237,7 @@ START_TEST(small_images_are_not_reduced)
 	for (size_t i = 0; i < n; i++)
 		grey[i] = grey[2 * i];
 	ck_assert_int_eq(thumbhash_image(grey, im.w, im.h, 1, (size_t)im.w,
-					 got), 0);
+					 THUMBHASH_SIDE, got), 0);
 	ck_assert_str_eq(got, want);
 	/* RGB is RGBA with opaque alpha */
 	for (size_t i = 0; i < n; i++) {
@@ -245,7 +246,7 @@ START_TEST(small_images_are_not_reduced)
 	}
 	encode64(im.w, im.h, rgba, want);
 	ck_assert_int_eq(thumbhash_image(rgb, im.w, im.h, 3, (size_t)im.w * 3,
-					 got), 0);
+					 THUMBHASH_SIDE, got), 0);
 	ck_assert_str_eq(got, want);
 	free(grey);
 	free(rgb);
@@ -255,42 +256,82 @@ START_TEST(small_images_are_not_reduced)
 END_TEST
 
 /*
- * A 200 x 120 image of 2 x 2 blocks, in a wider buffer (stride), reduces
- * to exactly its 100 x 60 original; so does a 100-px image with a ragged
- * 101st column and row, block-averaged by 2, within the encoder's sizes.
+ * A W x H image blown up to K x K blocks, in a wider buffer (stride),
+ * reduces to exactly itself when K is the smallest factor that fits FIT.
  */
-START_TEST(large_images_are_box_reduced)
+static void
+check_blocks(int w, int h, int k, int fit)
 {
-	enum { W = 100, H = 60, STRIDE = 2 * W * 3 + 7 };
-	uint8_t small[W * H * 4], *big = calloc(2 * H, STRIDE);
+	size_t stride = (size_t)w * k * 3 + 7;
+	uint8_t *small = malloc((size_t)w * h * 4);
+	uint8_t *big = calloc((size_t)h * k, stride);
 	char want[THUMBHASH_B64_SIZE], got[THUMBHASH_B64_SIZE];
-	uint8_t *ragged = malloc(101 * 101 * 3);
 
-	ck_assert(big && ragged);
-	for (int y = 0; y < H; y++)
-		for (int x = 0; x < W; x++) {
-			uint8_t *p = small + (y * W + x) * 4;
+	ck_assert(small && big);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = small + (y * w + x) * 4;
 
 			p[0] = (uint8_t)(x * 2);
 			p[1] = (uint8_t)(y * 4);
 			p[2] = (uint8_t)((x * y) & 255);
 			p[3] = 255;
-			for (int k = 0; k < 4; k++)
-				memcpy(big + (size_t)(2 * y + k / 2) * STRIDE +
-				       (2 * x + k % 2) * 3, p, 3);
+			for (int i = 0; i < k * k; i++)
+				memcpy(big + (size_t)(k * y + i / k) * stride +
+				       (k * x + i % k) * 3, p, 3);
 		}
-	encode64(W, H, small, want);
-	ck_assert_int_eq(thumbhash_image(big, 2 * W, 2 * H, 3, STRIDE, got), 0);
+	encode64(w, h, small, want);
+	ck_assert_int_eq(thumbhash_image(big, w * k, h * k, 3, stride, fit,
+					 got), 0);
 	ck_assert_str_eq(got, want);
-	memset(ragged, 77, 101 * 101 * 3);
-	ck_assert_int_eq(thumbhash_image(ragged, 101, 101, 3, 101 * 3, got), 0);
-	memset(small, 77, 51 * 51 * 4);
-	for (int i = 0; i < 51 * 51; i++)
-		small[i * 4 + 3] = 255;
-	encode64(51, 51, small, want);
-	ck_assert_str_eq(got, want);
+	free(small);
 	free(big);
+}
+
+/*
+ * Blocks of 2 to fit the encoder's 100 and of 6 to fit the worker's box;
+ * a 101-px image, one block of 2 in each direction, to fit 100.
+ */
+START_TEST(large_images_are_box_reduced)
+{
+	uint8_t small[100 * 100 * 4], *ragged = malloc(101 * 101 * 3);
+	char want[THUMBHASH_B64_SIZE], got[THUMBHASH_B64_SIZE];
+
+	ck_assert_ptr_nonnull(ragged);
+	check_blocks(100, 60, 2, THUMBHASH_SIDE);
+	check_blocks(THUMBHASH_FIT, THUMBHASH_FIT * 2 / 3, 6, THUMBHASH_FIT);
+	memset(ragged, 77, 101 * 101 * 3);
+	ck_assert_int_eq(thumbhash_image(ragged, 101, 101, 3, 101 * 3,
+					 THUMBHASH_SIDE, got), 0);
+	memset(small, 77, sizeof(small));
+	for (int i = 0; i < 100 * 100; i++)
+		small[i * 4 + 3] = 255;
+	encode64(100, 100, small, want);
+	ck_assert_str_eq(got, want);
 	free(ragged);
+}
+END_TEST
+
+/*
+ * 10 columns to fit 4 go in blocks of 2, 3, 2 and 3, spread evenly, not
+ * 3, 3, 3 and a last 1 that the encoder would weigh as a whole column;
+ * the height, 1 to fit 4 x 0.4, stays 1.
+ */
+START_TEST(uneven_blocks_are_spread)
+{
+	static const uint8_t means[] = { 10, 60, 110, 160 };
+	uint8_t px[10 * 3], small[4 * 4];
+	char want[THUMBHASH_B64_SIZE], got[THUMBHASH_B64_SIZE];
+
+	for (int x = 0; x < 10; x++)
+		memset(px + x * 3, x * 20, 3);
+	for (int x = 0; x < 4; x++) {
+		memset(small + x * 4, means[x], 3);
+		small[x * 4 + 3] = 255;
+	}
+	encode64(4, 1, small, want);
+	ck_assert_int_eq(thumbhash_image(px, 10, 1, 3, sizeof(px), 4, got), 0);
+	ck_assert_str_eq(got, want);
 }
 END_TEST
 
@@ -302,8 +343,13 @@ START_TEST(bad_sizes_are_refused)
 	ck_assert_uint_eq(thumbhash_encode(0, 1, px, hash), 0);
 	ck_assert_uint_eq(thumbhash_encode(101, 1, px, hash), 0);
 	ck_assert_uint_eq(thumbhash_encode(1, 101, px, hash), 0);
-	ck_assert_int_eq(thumbhash_image(px, 1, 1, 5, 5, b64), -1);
-	ck_assert_int_eq(thumbhash_image(px, 0, 1, 3, 3, b64), -1);
+	ck_assert_int_eq(thumbhash_image(px, 1, 1, 5, 5, THUMBHASH_FIT, b64),
+			 -1);
+	ck_assert_int_eq(thumbhash_image(px, 0, 1, 3, 3, THUMBHASH_FIT, b64),
+			 -1);
+	ck_assert_int_eq(thumbhash_image(px, 1, 1, 3, 3, 0, b64), -1);
+	ck_assert_int_eq(thumbhash_image(px, 1, 1, 3, 3, THUMBHASH_SIDE + 1,
+					 b64), -1);
 }
 END_TEST
 
@@ -340,6 +386,7 @@ main(void)
 	tcase_add_loop_test(tc, round_trip, 0, NREFS);
 	tcase_add_loop_test(tc, small_images_are_not_reduced, 0, NREFS);
 	tcase_add_test(tc, large_images_are_box_reduced);
+	tcase_add_test(tc, uneven_blocks_are_spread);
 	tcase_add_test(tc, bad_sizes_are_refused);
 	tcase_add_test(tc, base64_is_standard_with_padding);
 	suite_add_tcase(s, tc);

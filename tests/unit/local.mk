@@ -126,7 +126,7 @@ TESTS += %D%/check_resample
 check_PROGRAMS += %D%/check_thumbhash
 TESTS += %D%/check_thumbhash
 EXTRA_DIST += %D%/thumbhash-reference.mjs \
-	%D%/data/thumbhash-dune-48x30.ppm %D%/data/thumbhash-flower-32x24.ppm
+	%D%/data/thumbhash-hopper-41x48.ppm %D%/data/thumbhash-flag-32x24.ppm
 
 %C%_check_thumbhash_SOURCES = %D%/check_thumbhash.c %D%/thumbhash_decode.c \
 	%D%/thumbhash_decode.h %D%/testutil.c %D%/testutil.h

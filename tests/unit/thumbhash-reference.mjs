@@ -63,13 +63,13 @@ function make(w, h, pixel) {
 const images = []
 for (const [name, [w, h, pixel]] of Object.entries(synthetic))
   images.push([name, make(w, h, pixel)])
-images.push(['dune-48x30', readPpm('thumbhash-dune-48x30.ppm')])
-// the flower with an alpha ramp laid over it, as check_thumbhash.c does
-const flower = readPpm('thumbhash-flower-32x24.ppm')
-for (let y = 0; y < flower.h; y++)
-  for (let x = 0; x < flower.w; x++)
-    flower.rgba[(y * flower.w + x) * 4 + 3] = idiv((x + 2 * y) * 255, 77)
-images.push(['flower-alpha-32x24', flower])
+images.push(['hopper-41x48', readPpm('thumbhash-hopper-41x48.ppm')])
+// the flag crop with an alpha ramp laid over it, as check_thumbhash.c does
+const flag = readPpm('thumbhash-flag-32x24.ppm')
+for (let y = 0; y < flag.h; y++)
+  for (let x = 0; x < flag.w; x++)
+    flag.rgba[(y * flag.w + x) * 4 + 3] = idiv((x + 2 * y) * 255, 77)
+images.push(['flag-alpha-32x24', flag])
 
 for (const [name, { w, h, rgba }] of images) {
   const hash = lib.rgbaToThumbHash(w, h, rgba)
