@@ -1,6 +1,7 @@
-# tests/bench: `make bench`, `make bench-shard` (which make bench runs
-# first) and `make bench-profile` (the batch targets of doc/design.md §9),
-# never part of `make check`.
+# tests/bench: `make bench`, `make bench-shard` and `make
+# bench-placeholder` (which make bench runs first) and `make bench-profile`
+# (the batch targets of doc/design.md §9 and §10), never part of `make
+# check`.
 #
 # bench_loop is the worker's thumbnail code (worker/thumb.c) in a plain loop,
 # the no-pool yardstick.  It is an EXTRA_PROGRAM: only `make bench`,
@@ -14,11 +15,12 @@ EXTRA_PROGRAMS = %D%/bench_loop
 %C%_bench_loop_SOURCES = %D%/bench_loop.c
 %C%_bench_loop_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
 %C%_bench_loop_LDADD = $(ENGINE_LIBS)
-CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md
+CLEANFILES += %D%/bench_loop$(EXEEXT) bench-results.md \
+	bench-placeholder-results.md
 
 EXTRA_DIST += %D%/README.md %D%/run.sh %D%/bench.py \
 	%D%/make-corpus.sh %D%/original.py \
-	%D%/profile.sh %D%/profile_report.py %D%/shard.sh
+	%D%/profile.sh %D%/profile_report.py %D%/shard.sh %D%/placeholder.sh
 
 BENCH_ENV = \
 	THUMPER='$(abs_top_builddir)/thumper$(EXEEXT)' \
@@ -26,8 +28,15 @@ BENCH_ENV = \
 	BENCH_LOOP='$(abs_top_builddir)/%D%/bench_loop$(EXEEXT)' \
 	BENCH_RESULTS='$(abs_top_builddir)/bench-results.md'
 
-bench: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/bench_loop$(EXEEXT) bench-shard
+bench: thumper$(EXEEXT) thumper-worker$(EXEEXT) %D%/bench_loop$(EXEEXT) \
+		bench-shard bench-placeholder
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/%D%/run.sh
+
+# The placeholder's cost per thumbnail (placeholder.sh).
+bench-placeholder: %D%/bench_loop$(EXEEXT)
+	BENCH_LOOP='$(abs_top_builddir)/%D%/bench_loop$(EXEEXT)' \
+	BENCH_PLACEHOLDER_RESULTS='$(abs_top_builddir)/bench-placeholder-results.md' \
+	$(SHELL) $(abs_top_srcdir)/%D%/placeholder.sh
 
 # One shard's walk of 1,000,000 files against find (shard.sh): walk_shard
 # is the batch's walk alone (watch/walk.c and the default filter, no pool),
@@ -58,4 +67,4 @@ CLEANFILES += %D%/thumbhash_fit$(EXEEXT)
 bench-profile: %D%/bench_loop$(EXEEXT)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/%D%/profile.sh
 
-.PHONY: bench bench-profile bench-shard
+.PHONY: bench bench-profile bench-shard bench-placeholder
