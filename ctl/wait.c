@@ -134,6 +134,8 @@ static int take(struct waiting *s, const char *line)
 			say(path, error ? "" : "failed: ", error ? error
 			    : json_string(json_get(j, "reason"), "?", NULL));
 		json_free(j);
+		if (error && strcmp(error, "stopping") == 0)
+			return EXIT_UNREACHABLE;
 		return error ? EXIT_USAGE : EXIT_REFUSED;
 	}
 	if (!w->answer) {

@@ -47,17 +47,23 @@ refuse(struct control_client *cl, const char *path, const char *why)
 }
 
 /*
- * Why REL (relative to its root) is never thumbnailed, into WHY; false
+ * Why REL (relative to root W) is never thumbnailed, into WHY; false
  * when it would be.
  */
 static bool
-never_taken(const struct daemon *d, const char *rel, char *why, size_t whysz)
+never_taken(const struct daemon *d, const struct watch_root *w,
+	    const char *rel, char *why, size_t whysz)
 {
 	const struct filter *flt = &d->cfg->settings.filter;
 	char part[NAME_MAX + 1];
 	char shard[SHARD_STRMAX];
 	const char *p = rel;
 
+	if (!w->recursive && strchr(rel, '/')) {
+		snprintf(why, whysz, "in a subfolder of %s, which is watched "
+			 "without its subfolders (recursive = false)", w->source);
+		return true;
+	}
 	for (;;) {
 		size_t n = strcspn(p, "/");
 
@@ -131,7 +137,7 @@ wait_for(struct daemon *d, struct control_client *cl, const char *path)
 	static struct outputs o;
 	const struct watch_root *w;
 	const char *rel;
-	char why[NAME_MAX + 256];
+	char why[PATH_MAX + 256];
 	int root;
 
 	if (d->parts.pool == NULL || d->life.reloading) {
@@ -143,11 +149,11 @@ wait_for(struct daemon *d, struct control_client *cl, const char *path)
 		refuse(cl, path, "not a file under a watched source");
 		return;
 	}
-	if (never_taken(d, rel, why, sizeof(why))) {
+	w = roots_get(d->parts.roots, root)->cfg;
+	if (never_taken(d, w, rel, why, sizeof(why))) {
 		refuse(cl, path, why);
 		return;
 	}
-	w = roots_get(d->parts.roots, root)->cfg;
 	if (outputs_build(&o, &d->cfg->settings, w->source, w->dest, rel) != 0) {
 		refuse(cl, path, "its thumbnails' paths would be too long");
 		return;

@@ -8,7 +8,8 @@
 # the thumbnails along; 1 as soon as one path has failed (stderr: the path
 # and the daemon's reason), without waiting for the others; 2 for usage
 # and for a path the daemon refuses (outside every root, ignored by the
-# filter; stderr says why); 3 when no daemon answers; 4 at --timeout,
+# filter, in a subfolder of a root watched without them; stderr says
+# why); 3 when no daemon answers; 4 at --timeout,
 # naming the paths still pending.  --json prints the answer records as
 # they came; relative paths are made absolute.  On the raw socket,
 # several wait lines on one connection are each answered in the order
@@ -29,7 +30,9 @@ ST=$D/status.json
 CO=$D/ctl.out
 CE=$D/ctl.err
 CRC=
-daemon_conf "$D"
+# A second root, watched without its subfolders.
+mkdir -p "$D/flat/sub" "$D/flat-out"
+daemon_conf "$D" "}, { source = \"$D/flat\"; dest = \"$D/flat-out\"; recursive = false;"
 FIX=$D/fix
 mkimg "$FIX/a.jpg" 400 300
 mkimg "$FIX/b.png" 300 400
@@ -305,6 +308,12 @@ t_refused() {
 		pass "raw: wait for a name the filter skips (notes.txt, .hidden.jpg): an error saying ignored"
 	else
 		daemon_fail "raw: wait for a name the filter skips (notes.txt, .hidden.jpg): an error saying ignored" "answers: $(head -c 600 "$D/refused.raw")"
+	fi
+	wait_raw 10 "wait $D/flat/sub/a.jpg" >"$D/flat.raw"
+	if lines_true "$D/flat.raw" "len(r) == 1 and r[0]['path'] == '$D/flat/sub/a.jpg' and 'recursive = false' in r[0]['error']"; then
+		pass "raw: wait in a subfolder of a root watched without subfolders: an error saying so"
+	else
+		daemon_fail "raw: wait in a subfolder of a root watched without subfolders: an error saying so" "answers: $(head -c 600 "$D/flat.raw")"
 	fi
 	dexpect "... and none of them is held (status events.waits 0)" 10 waits_are 0
 
