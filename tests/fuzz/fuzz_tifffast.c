@@ -6,8 +6,8 @@
  * per output and no reason, on fallback no buffer and a reason when the
  * bytes start like a TIFF.
  * fuzz-sources: worker/tifffast.c worker/fastout.c worker/resample.c
- * fuzz-sources: worker/icc.c
- * fuzz-pkgs: libtiff-4 libjpeg lcms2
+ * fuzz-sources: worker/icc.c worker/placeholder.c worker/thumbhash.c
+ * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips
  */
 #include <config.h>
 
