@@ -67,12 +67,17 @@ TESTS += %D%/check_json
 %C%_check_json_LDADD = lib/libthumper.a $(CHECK_LIBS) -lm
 
 # The recursive watch against real inotify on temporary folders.
-check_PROGRAMS += %D%/check_watch
-TESTS += %D%/check_watch
+check_PROGRAMS += %D%/check_watch %D%/check_watch_dirs
+TESTS += %D%/check_watch %D%/check_watch_dirs
 
-%C%_check_watch_SOURCES = %D%/check_watch.c
+%C%_check_watch_SOURCES = %D%/check_watch.c %D%/watchtest.c %D%/watchtest.h
 %C%_check_watch_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
 %C%_check_watch_LDADD = watch/libwatch.a lib/libthumper.a $(UV_LIBS) \
+	$(CHECK_LIBS)
+%C%_check_watch_dirs_SOURCES = %D%/check_watch_dirs.c %D%/watchtest.c \
+	%D%/watchtest.h
+%C%_check_watch_dirs_CFLAGS = $(unit_cflags) $(UV_CFLAGS)
+%C%_check_watch_dirs_LDADD = watch/libwatch.a lib/libthumper.a $(UV_LIBS) \
 	$(CHECK_LIBS)
 
 # The control request grammar (daemon/ctlreq.c) over the command table
