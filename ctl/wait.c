@@ -109,6 +109,7 @@ static int take(struct waiting *s, const char *line)
 	const char *path = render_str(j, "path"), *error = render_str(j, "error");
 	const char *event = render_str(j, "event");
 	struct waited *w;
+	int rc;
 
 	if (!path)
 		path = render_str(j, "source");
@@ -133,10 +134,10 @@ static int take(struct waiting *s, const char *line)
 		if (!s->json)
 			say(path, error ? "" : "failed: ", error ? error
 			    : json_string(json_get(j, "reason"), "?", NULL));
+		rc = !error ? EXIT_REFUSED : strcmp(error, "stopping") == 0
+			? EXIT_UNREACHABLE : EXIT_USAGE;
 		json_free(j);
-		if (error && strcmp(error, "stopping") == 0)
-			return EXIT_UNREACHABLE;
-		return error ? EXIT_USAGE : EXIT_REFUSED;
+		return rc;
 	}
 	if (!w->answer) {
 		w->answer = j;
