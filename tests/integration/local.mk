@@ -51,6 +51,7 @@ TESTS += \
 	%D%/ctl_thumperctl.sh \
 	%D%/follow_wait.sh \
 	%D%/follow_events.sh \
+	%D%/follow_more.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
 EXTRA_DIST += \
@@ -60,6 +61,7 @@ EXTRA_DIST += \
 	%D%/ctl_thumperctl.sh \
 	%D%/follow_wait.sh \
 	%D%/follow_events.sh \
+	%D%/follow_more.sh \
 	%D%/notify_systemd.sh \
 	%D%/journal_fields.sh
 # The worker's JPEG fast path against its libvips path on real photographs
