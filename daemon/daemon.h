@@ -17,6 +17,7 @@
  *       roots.c    each watch root's state
  *       stats.c    totals, latency, rate
  *       health.c   the state (running, degraded, paused) and why
+ *       judge.c    whether a wait is settled already
  *       feed.c     event records to subscribers and waits
  *       queue.c, failures.c, log.c
  *

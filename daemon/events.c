@@ -25,6 +25,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/judge.h"
 #include "daemon/log.h"
 #include "daemon/thumbs.h"
 #include "lib/tpath.h"
@@ -154,16 +155,27 @@ publish_dir_moved(struct daemon *d, const struct watch_event *ev, bool moved)
 		     (evrec_paths)to_thumbs, s->nsizes, moved, true);
 }
 
-/* A folder's thumbnails go with it, or with their shards (see above). */
+/*
+ * A folder's thumbnails go with it, or with their shards (see above).
+ * Waits for files under its new name may be settled by the move.
+ */
 static void
 dir_moved(struct daemon *d, const struct watch_event *ev)
 {
-	publish_dir_moved(d, ev, d->cfg->shard.n == 0);
+	char to[PATH_MAX];
+	bool moved = false;
+
 	if (d->cfg->shard.n == 0)
-		thumbs_rename_dir(&d->cfg->settings,
-				  root_cfg(d, ev->old_root)->dest, ev->old_path,
-				  root_cfg(d, ev->root)->dest, ev->path);
-	else if (root_cfg(d, ev->old_root)->mirror_deletes)
+		moved = thumbs_rename_dir(&d->cfg->settings,
+					  root_cfg(d, ev->old_root)->dest,
+					  ev->old_path,
+					  root_cfg(d, ev->root)->dest, ev->path);
+	publish_dir_moved(d, ev, moved);
+	if (moved) {
+		roots_source_path(d->parts.roots, ev->root, ev->path, to);
+		judge_recheck(d, to);
+	} else if (d->cfg->shard.n > 0 &&
+		   root_cfg(d, ev->old_root)->mirror_deletes)
 		thumbs_remove_dirs(d->loop, &d->cfg->settings,
 				   root_cfg(d, ev->old_root)->dest,
 				   ev->old_path);

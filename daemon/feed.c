@@ -333,22 +333,44 @@ feed_waited(const struct feed *f, const char *src)
 }
 
 void
+feed_settle(struct feed *f, const char *src, const char *text, size_t len)
+{
+	struct control_line *l = control_line_new(text, len);
+
+	if (l != NULL)
+		answer_waits(f, src, l);
+	control_line_unref(l);
+}
+
+void
 feed_fresh(struct feed *f, const char *src, evrec_paths thumbs, size_t n,
 	   const char *thumbhash)
 {
 	char *text = NULL;
 	size_t len = 0;
-	struct control_line *l;
 	FILE *m;
 
 	if (!feed_waited(f, src) || (m = open_memstream(&text, &len)) == NULL)
 		return;
 	evrec_done(m, src, thumbs, n, -1, thumbhash);
 	fclose(m);
-	if ((l = control_line_new(text, len)) != NULL)
-		answer_waits(f, src, l);
-	control_line_unref(l);
+	feed_settle(f, src, text, len);
 	free(text);
+}
+
+char **
+feed_wait_sources(const struct feed *f, size_t *n)
+{
+	char **out = f->nwaits ? calloc(f->nwaits, sizeof(*out)) : NULL;
+
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	for (size_t b = 0; b < f->nbuckets; b++)
+		for (const struct wait *w = f->buckets[b]; w; w = w->hnext)
+			if ((out[*n] = strdup(w->src)) != NULL)
+				(*n)++;
+	return out;
 }
 
 void

@@ -67,6 +67,16 @@ void feed_renamed(struct feed *f, const char *from, const char *to,
 		  evrec_paths from_thumbs, evrec_paths to_thumbs, size_t n,
 		  bool moved, bool folder);
 
+/*
+ * The sources of the open waits, copied into an array of *N strings (the
+ * caller frees each and the array); NULL and 0 when none or no memory.
+ */
+char **feed_wait_sources(const struct feed *f, size_t *n);
+
+/* Answers and forgets every wait for SRC with TEXT[0..len), a line. */
+void feed_settle(struct feed *f, const char *src, const char *text,
+		 size_t len);
+
 /* Whether a wait for SRC is open. */
 bool feed_waited(const struct feed *f, const char *src);
 

@@ -33,6 +33,7 @@
 
 #include "daemon/events.h"
 #include "daemon/health.h"
+#include "daemon/judge.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "pool/outputs.h"
@@ -331,6 +332,8 @@ restarted(struct daemon *d)
 	}
 	log_write(LOG_INFO, &(struct log_fields){ .event = "reload" },
 		  "reloaded %s", d->cfg->path);
+	/* The new config may settle or refuse the waits held across it. */
+	judge_recheck(d, NULL);
 	sd_notify(0, "READY=1\nSTATUS=reloaded, reconciling");
 }
 

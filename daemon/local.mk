@@ -10,7 +10,7 @@ daemon_libthumperd_a_SOURCES = %D%/daemon.h %D%/lifecycle.c %D%/lifecycle.h \
 	%D%/control.c %D%/control.h \
 	%D%/commands.c %D%/commands.h %D%/ctlreq.c %D%/ctlreq.h \
 	%D%/follow.c %D%/follow.h %D%/feed.c %D%/feed.h \
-	%D%/health.c %D%/health.h \
+	%D%/health.c %D%/health.h %D%/judge.c %D%/judge.h \
 	%D%/dispatch.c %D%/dispatch.h %D%/events.c %D%/events.h \
 	%D%/scan.c %D%/scan.h %D%/roots.c %D%/roots.h \
 	%D%/stats.c %D%/stats.h %D%/thumbs.c %D%/thumbs.h \

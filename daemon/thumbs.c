@@ -139,20 +139,26 @@ thumbs_rename(const struct settings *s, const char *old_dest,
 	return all;
 }
 
-void
+bool
 thumbs_rename_dir(const struct settings *s, const char *old_dest,
 		  const char *old_rel, const char *dest, const char *rel)
 {
 	char from[PATH_MAX], to[PATH_MAX];
+	bool all = true;
 
 	for (size_t i = 0; i < s->nsizes; i++) {
 		if (tpath_thumb_dir(from, sizeof(from), s, i, old_dest,
 				    old_rel) < 0 ||
-		    tpath_thumb_dir(to, sizeof(to), s, i, dest, rel) < 0)
+		    tpath_thumb_dir(to, sizeof(to), s, i, dest, rel) < 0) {
+			all = false;
 			continue;
+		}
 		if (fsutil_mkdir_parent(to) == 0 && rename(from, to) == 0)
 			log_debug("renamed %s to %s", from, to);
+		else
+			all = false;
 	}
+	return all;
 }
 
 bool

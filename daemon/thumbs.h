@@ -33,7 +33,7 @@ bool thumbs_rename(const struct settings *s, const char *old_dest,
 		   const char *old_rel, const char *dest, const char *rel);
 
 /* The same for the thumbnail folders of source folder OLD_REL. */
-void thumbs_rename_dir(const struct settings *s, const char *old_dest,
+bool thumbs_rename_dir(const struct settings *s, const char *old_dest,
 		       const char *old_rel, const char *dest, const char *rel);
 
 /* True when sources named A and B get the same format in every size. */

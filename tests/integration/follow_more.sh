@@ -22,10 +22,10 @@
 # and a file copied in meanwhile is then found and answered (exit 0).  A
 # reload can make the daemon shard 1/2; it then refuses a wait for a
 # file of shard 2 (thumperctl wait: exit 2, stderr naming the shard) and
-# answers one of shard 1.  Two known daemon bugs are TAP TODO tests
-# (XFAIL; an XPASS once fixed): a wait held for a file under a folder's
-# new name is never answered by the folder's rename, and a wait held
-# across a reload that makes its path another shard's is not refused.
+# answers one of shard 1.  Held waits are judged again when no record
+# would settle them: a wait held for a file under a folder's new name is
+# answered by the folder's rename, and a wait held across a reload that
+# makes its path another shard's is refused.
 . "$(dirname "$0")/lib.sh"
 daemon_require
 if [ ! -x "${THUMPERCTL:-}" ]; then
@@ -88,17 +88,6 @@ ctl_diag() {
 # head_of FILE [BYTES]: the start of FILE (600 bytes), for a diagnostic.
 head_of() { head -c "${2:-600}" "$1" 2>/dev/null | cat -v; }
 
-# known_bug DESC WHY: a TAP "not ok ... # TODO" line (automake counts it
-# XFAIL; once the daemon is fixed the test's "ok ... # TODO" is an XPASS,
-# which fails the suite and asks for the TODO to go) with diagnostics.
-known_bug() {
-	local desc=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	echo "not ok $TAP_N - $desc # TODO $1"
-	shift
-	[ $# -gt 0 ] && diag "$@"
-}
 
 # put SRC REL: copies SRC to in/REL and waits (20 s) for its thumbnail.
 put() {
@@ -338,10 +327,9 @@ t_folder_rename() {
 	reap "$rpid" 5
 	if [ "$CRC" = 0 ] && recs_true "$D/dir.wait" "len(r) == 1 and r[0]['event'] == 'done' and
 			r[0]['source'] == '$IN/dir2/a.jpg' and r[0]['thumbnails'] == ['$DST/dir2/a.jpg']"; then
-		pass "$desc # TODO thumperd answers no held wait for a file under a renamed folder"
+		pass "$desc"
 	else
-		known_bug "$desc" "thumperd answers no held wait for a file under a renamed folder" \
-			"raw client exit $CRC (124: no answer 5 s after the daemon was idle): $(head_of "$D/dir.wait")"
+		daemon_fail "$desc" "raw client exit $CRC (124: no answer 5 s after the daemon was idle): $(head_of "$D/dir.wait")"
 	fi
 	ctl wait --timeout 10 "$IN/dir2/a.jpg"
 	if [ "$CRC" = 0 ] && [ "$(cat "$CO")" = "$DST/dir2/a.jpg" ]; then
@@ -633,10 +621,9 @@ t_shard() {
 	pass "thumperctl reload with shard = \"1/2\" added: the daemon reloads, status shard 1/2"
 	reap "$pid" 5
 	if [ "$CRC" = 2 ] && grep -q "shard 1/2" "$D/held.err"; then
-		pass "$desc # TODO held waits are not judged again after a reload"
+		pass "$desc"
 	else
-		known_bug "$desc" "held waits are not judged again after a reload" \
-			"thumperctl (124: still waiting 5 s after the reload): $(ctl_diag held)" \
+		daemon_fail "$desc" "thumperctl (124: still waiting 5 s after the reload): $(ctl_diag held)" \
 			"status: $(head_of "$ST" 300)"
 	fi
 	dexpect "... the daemon forgets the wait of the client that left (status events.waits 0)" 10 waits_are 0
