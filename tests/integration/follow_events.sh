@@ -14,6 +14,7 @@
 # again is dropped after 30 s without it; the daemon serves on.  With
 # mirror_deletes = false a removed record lists no thumbnails.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/follow_lib.sh"
 daemon_require
 HAVE_CTL=
 [ -x "${THUMPERCTL:-}" ] && HAVE_CTL=1
@@ -29,32 +30,6 @@ S='' IN='' DST='' ST=''
 use_daemon() {
 	S=$1/ctl.sock IN=$1/in DST=$1/out ST=$1/status.json
 }
-
-# st_true EXPR: the daemon's status (j) satisfies EXPR; the reply is left
-# in $ST.  One process per poll: wait_for calls it every 50 ms.
-_ST_PY='
-import json, socket, sys
-out = b""
-try:
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
-    s.connect(sys.argv[1])
-    s.sendall(b"status\n")
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-except OSError as e:
-    out = out or ("no status: %s" % e).encode()
-open(sys.argv[2], "wb").write(out)
-try:
-    j = json.loads(out)
-    sys.exit(0 if eval(sys.argv[3]) else 1)
-except Exception:
-    sys.exit(1)
-'
-st_true() { "$CTL_PYTHON" -c "$_ST_PY" "$S" "$ST" "$1"; }
 
 # subscribers_are N: the daemon counts N subscribers (status events).
 subscribers_are() { st_true "j['events']['subscribers'] == $1"; }
@@ -121,17 +96,6 @@ ctl_bg() {
 # reap PID SECONDS: waits up to SECONDS for PID to exit; CRC is its exit
 # status (124: killed at the limit).
 CRC=
-reap() {
-	if wait_for "$2" eval "! pid_alive $1"; then
-		wait "$1" 2>/dev/null
-		CRC=$?
-	else
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		CRC=124
-	fi
-	bg_untrack "$1"
-}
 
 # recs_true FILE EXPR: EXPR (may span lines) over r, the records of the
 # complete lines of FILE (each parsed as JSON), is true; false when a line
@@ -146,9 +110,6 @@ except Exception:
     sys.exit(1)
 '
 recs_true() { "$CTL_PYTHON" -c "$_RECS_PY" "$1" "$2"; }
-
-# head_of FILE [BYTES]: the start of FILE (600 bytes), for a diagnostic.
-head_of() { head -c "${2:-600}" "$1" 2>/dev/null | cat -v; }
 
 # The common fields of every record: v 1, an event name, a time.
 COMMON="all(x['v'] == 1 and isinstance(x['event'], str) and isinstance(x['time'], (int, float)) and x['time'] > 1e9 for x in r)"

@@ -21,6 +21,7 @@ TESTS += \
 	%D%/ctl_client.sh
 EXTRA_DIST += \
 	%D%/lib.sh \
+	%D%/follow_lib.sh \
 	%D%/batch_cli.sh \
 	%D%/batch_output.sh \
 	%D%/batch_tree.sh \
