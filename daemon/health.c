@@ -19,12 +19,16 @@ health_reasons(const struct daemon *d, FILE *f)
 	char msg[PATH_MAX + 256];
 
 #define REASON(...) do {						\
-		snprintf(msg, sizeof(msg), __VA_ARGS__);		\
-		fputs(n++ ? ", " : "", f);				\
-		escape_json(f, msg);					\
+		if (f != NULL) {					\
+			snprintf(msg, sizeof(msg), __VA_ARGS__);	\
+			fputs(n ? ", " : "", f);			\
+			escape_json(f, msg);				\
+		}							\
+		n++;							\
 	} while (0)
 
-	fputc('[', f);
+	if (f != NULL)
+		fputc('[', f);
 	for (size_t i = 0; i < roots_count(d->parts.roots); i++) {
 		const struct root_state *r = roots_get(d->parts.roots, (int)i);
 
@@ -40,21 +44,16 @@ health_reasons(const struct daemon *d, FILE *f)
 	if (d->dispatch.dest_error[0] != '\0')
 		REASON("cannot write thumbnails: %s", d->dispatch.dest_error);
 #undef REASON
-	fputc(']', f);
+	if (f != NULL)
+		fputc(']', f);
 	return n;
 }
 
 const char *
 health_state(const struct daemon *d)
 {
-	FILE *null = fopen("/dev/null", "w");
-	size_t n = 0;
-
-	if (null) {
-		n = health_reasons(d, null);
-		fclose(null);
-	}
-	return d->dispatch.paused ? "paused" : n > 0 ? "degraded" : "running";
+	return d->dispatch.paused ? "paused"
+	       : health_reasons(d, NULL) > 0 ? "degraded" : "running";
 }
 
 void

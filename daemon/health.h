@@ -11,8 +11,8 @@
 
 struct daemon;
 
-/* Writes why the state is degraded to F as a JSON array of strings;
- * returns how many reasons there are. */
+/* Writes why the state is degraded to F as a JSON array of strings
+ * (F NULL: writes nothing); returns how many reasons there are. */
 size_t health_reasons(const struct daemon *d, FILE *f);
 
 /* "paused", "degraded" (some reason) or "running". */
