@@ -25,6 +25,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/dispatch.h"
+#include "daemon/judge.h"
 #include "daemon/log.h"
 #include "daemon/thumbs.h"
 #include "pool/outputs.h"
@@ -270,15 +271,9 @@ send_one(struct daemon *d)
 	stat_source(d, o.src, &j->st, &rc);
 	if (rc != 0 || failures_blocked(d->parts.failures, o.src, &j->st, NULL, 0) ||
 	    outputs_fresh(&o, &j->st)) {
-		if (rc == 0)
+		if (rc == 0) {
 			stats_skipped(&d->stats);
-		if (rc == 0 && feed_waited(d->feed, o.src) &&
-		    outputs_fresh(&o, &j->st)) {
-			char hash[PROTO_MAX_THUMBHASH + 1];
-
-			thumbs_placeholder(o.paths[0], hash, sizeof(hash));
-			feed_fresh(d->feed, o.src, (evrec_paths)o.paths,
-				   o.job.noutputs, hash);
+			judge_again(d, o.src);	/* done or failed before */
 		}
 		free(j);
 		queue_done(q, it, daemon_now_ms(d));

@@ -95,13 +95,8 @@ publish_moved(struct daemon *d, const struct watch_event *ev, bool moved)
 		return;
 	feed_renamed(d->feed, from.src, to.src, (evrec_paths)from.paths,
 		     (evrec_paths)to.paths, to.job.noutputs, moved, false);
-	if (moved && feed_waited(d->feed, to.src)) {
-		char hash[PROTO_MAX_THUMBHASH + 1];
-
-		thumbs_placeholder(to.paths[0], hash, sizeof(hash));
-		feed_fresh(d->feed, to.src, (evrec_paths)to.paths,
-			   to.job.noutputs, hash);
-	}
+	if (moved)
+		judge_again(d, to.src);
 }
 
 static void

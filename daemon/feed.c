@@ -342,22 +342,6 @@ feed_settle(struct feed *f, const char *src, const char *text, size_t len)
 	control_line_unref(l);
 }
 
-void
-feed_fresh(struct feed *f, const char *src, evrec_paths thumbs, size_t n,
-	   const char *thumbhash)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m;
-
-	if (!feed_waited(f, src) || (m = open_memstream(&text, &len)) == NULL)
-		return;
-	evrec_done(m, src, thumbs, n, -1, thumbhash);
-	fclose(m);
-	feed_settle(f, src, text, len);
-	free(text);
-}
-
 char **
 feed_wait_sources(const struct feed *f, size_t *n)
 {

@@ -80,13 +80,6 @@ void feed_settle(struct feed *f, const char *src, const char *text,
 /* Whether a wait for SRC is open. */
 bool feed_waited(const struct feed *f, const char *src);
 
-/*
- * SRC's thumbnails are fresh without having been made now (they were
- * renamed along with it, or made before): answers its waits with a done
- * record; subscribers are told nothing (a renamed record says it).
- */
-void feed_fresh(struct feed *f, const char *src, evrec_paths thumbs, size_t n,
-		const char *thumbhash);
 void feed_state(struct feed *f, const char *state, const char *reasons_json);
 
 /* Drops subscribers lagging since before NOW_MS - FEED_LAG_MS. */

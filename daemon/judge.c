@@ -155,23 +155,29 @@ judge_wait(struct daemon *d, const char *path, size_t *len, const char **src)
 }
 
 void
+judge_again(struct daemon *d, const char *src)
+{
+	const char *s = NULL;
+	size_t len = 0;
+	char *text;
+
+	if (!feed_waited(d->feed, src))
+		return;
+	if ((text = judge_wait(d, src, &len, &s)) != NULL)
+		feed_settle(d->feed, src, text, len);
+	free(text);
+}
+
+void
 judge_recheck(struct daemon *d, const char *under)
 {
 	size_t n = under ? strlen(under) : 0, nsrc;
 	char **srcs = feed_wait_sources(d->feed, &nsrc);
 
-	for (size_t i = 0; i < nsrc; i++) {
-		const char *src = NULL;
-		size_t len = 0;
-		char *text;
-
-		if (under && (strncmp(srcs[i], under, n) != 0 ||
-			      srcs[i][n] != '/'))
-			continue;
-		if ((text = judge_wait(d, srcs[i], &len, &src)) != NULL)
-			feed_settle(d->feed, srcs[i], text, len);
-		free(text);
-	}
+	for (size_t i = 0; i < nsrc; i++)
+		if (!under || (strncmp(srcs[i], under, n) == 0 &&
+			       srcs[i][n] == '/'))
+			judge_again(d, srcs[i]);
 	for (size_t i = 0; i < nsrc; i++)
 		free(srcs[i]);
 	free(srcs);

@@ -25,6 +25,13 @@ char *judge_wait(struct daemon *d, const char *path, size_t *len,
 		 const char **src);
 
 /*
+ * Judges again the open waits for source SRC, when something settled it
+ * without a record of its own (its thumbnails renamed along with it, or
+ * found fresh or failed when its turn came), answering them if so.
+ */
+void judge_again(struct daemon *d, const char *src);
+
+/*
  * Judges again the open waits for sources under folder UNDER (every one:
  * NULL), answering those that are settled or refused by now.
  */
