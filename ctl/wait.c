@@ -36,6 +36,8 @@ struct waiting {
 	int fd;
 	struct waited *w;	/* sorted by path, unique */
 	size_t n, pending;
+	size_t nretry;		/* marked to be sent again ... */
+	long long retry_at;	/* ... at this time */
 	bool json;
 };
 
@@ -122,6 +124,8 @@ static int take(struct waiting *s, const char *line)
 		return EXIT_UNREACHABLE;
 	}
 	if (error && strcmp(error, "reloading, try again") == 0) {
+		if (!w->retry && s->nretry++ == 0)
+			s->retry_at = exchange_now_ms() + RETRY_MS;
 		w->retry = true;
 		json_free(j);
 		return -1;
@@ -150,6 +154,7 @@ static int take(struct waiting *s, const char *line)
 
 static int resend(struct waiting *s)
 {
+	s->nretry = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		if (!s->w[i].retry)
 			continue;
@@ -198,14 +203,11 @@ static int collect(struct waiting *s, long timeout_ms)
 	int rc = -1;
 
 	while (rc < 0 && s->pending > 0) {
-		long long now = exchange_now_ms(), deadline = end;
-		bool retrying = false;
+		long long deadline = end;
 		char *line;
 
-		for (size_t i = 0; i < s->n; i++)
-			retrying |= s->w[i].retry;
-		if (retrying && (end < 0 || now + RETRY_MS < end))
-			deadline = now + RETRY_MS;
+		if (s->nretry > 0 && (end < 0 || s->retry_at < end))
+			deadline = s->retry_at;
 		switch (exchange_line(s->fd, &in, deadline, s->sock, &line)) {
 		case 1:
 			rc = take(s, line);
