@@ -15,21 +15,6 @@ mkdir -p "$IN" "$DST"
 FIX=$D/fix
 mkimg "$FIX/a.jpg" 400 300
 
-# shard_of REL N: the documented hash, FNV-1a-64 then fmix64, mod N, + 1.
-shard_of() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-for m in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, None):
-    h ^= h >> 33
-    if m:
-        h = (h * m) & 0xFFFFFFFFFFFFFFFF
-print(h % int(sys.argv[2]) + 1)
-PY
-}
-
 # conf K: D/K/thumper.conf for shard K/2 over the shared in/ and out/.
 conf() {
 	mkdir -p "$D/$1"

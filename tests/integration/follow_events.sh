@@ -93,23 +93,7 @@ ctl_bg() {
 	bg_track "$BGPID"
 }
 
-# reap PID SECONDS: waits up to SECONDS for PID to exit; CRC is its exit
-# status (124: killed at the limit).
 CRC=
-
-# recs_true FILE EXPR: EXPR (may span lines) over r, the records of the
-# complete lines of FILE (each parsed as JSON), is true; false when a line
-# is not JSON.  os is there, for os.path.exists.
-_RECS_PY='
-import json, os, sys
-try:
-    data = open(sys.argv[1], "rb").read()
-    r = [json.loads(l) for l in data[:data.rfind(b"\n") + 1].splitlines()]
-    sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
-except Exception:
-    sys.exit(1)
-'
-recs_true() { "$CTL_PYTHON" -c "$_RECS_PY" "$1" "$2"; }
 
 # The common fields of every record: v 1, an event name, a time.
 COMMON="all(x['v'] == 1 and isinstance(x['event'], str) and isinstance(x['time'], (int, float)) and x['time'] > 1e9 for x in r)"

@@ -72,16 +72,10 @@ sys.exit(rc)
 '
 wait_raw() { "$CTL_PYTHON" -c "$_WAIT_PY" "$S" "$@"; }
 
+# reap PID SECONDS: reap_pid, the status in CRC (as ctl leaves it).
 reap() {
-	if wait_for "$2" eval "! pid_alive $1"; then
-		wait "$1" 2>/dev/null
-		CRC=$?
-	else
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		CRC=124
-	fi
-	bg_untrack "$1"
+	reap_pid "$1" "$2"
+	CRC=$REAPED
 }
 
 # put SRC REL: copies SRC to in/REL and waits (20 s) for its thumbnail.
@@ -107,3 +101,17 @@ ctl_diag() {
 	[ $# -gt 0 ] && o=$D/$1.out e=$D/$1.err
 	echo "exit $CRC; stdout: $(head -c 400 "$o" | cat -v); stderr: $(head -c 400 "$e" | cat -v)"
 }
+
+# recs_true FILE EXPR: EXPR (may span lines) over r, the records of the
+# complete lines of FILE (each parsed as JSON), is true; false when a line
+# is not JSON.  os and base64 are there.
+_RECS_PY='
+import base64, json, os, sys
+try:
+    data = open(sys.argv[1], "rb").read()
+    r = [json.loads(l) for l in data[:data.rfind(b"\n") + 1].splitlines()]
+    sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
+except Exception:
+    sys.exit(1)
+'
+recs_true() { "$CTL_PYTHON" -c "$_RECS_PY" "$1" "$2"; }

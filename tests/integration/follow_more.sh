@@ -100,20 +100,6 @@ sub_py() {
 	bg_track "$BGPID"
 }
 
-# recs_true FILE EXPR: EXPR (may span lines) over r, the records of the
-# complete lines of FILE (each parsed as JSON), is true; false when a line
-# is not JSON.  os and base64 are there.
-_RECS_PY='
-import base64, json, os, sys
-try:
-    data = open(sys.argv[1], "rb").read()
-    r = [json.loads(l) for l in data[:data.rfind(b"\n") + 1].splitlines()]
-    sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
-except Exception:
-    sys.exit(1)
-'
-recs_true() { "$CTL_PYTHON" -c "$_RECS_PY" "$1" "$2"; }
-
 # subscribed OUT: starts sub_py OUT and waits (20 s) for its subscribed
 # record; pid in SUBPID.  False when it never came.
 SUBPID=
@@ -460,21 +446,6 @@ t_wait_during_reload() {
 }
 
 # ---------------------------------------------------------------- shard
-
-# shard_of REL N: the documented hash, FNV-1a-64 then fmix64, mod N, + 1.
-shard_of() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-for m in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, None):
-    h ^= h >> 33
-    if m:
-        h = (h * m) & 0xFFFFFFFFFFFFFFFF
-print(h % int(sys.argv[2]) + 1)
-PY
-}
 
 t_shard() {
 	local d=$D/shard desc i one='' two='' pid mark

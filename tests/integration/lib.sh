@@ -102,6 +102,22 @@ tap_done() {
 
 # ---------------------------------------------------------------- running
 
+# shard_of REL N: the documented hash, FNV-1a-64 then fmix64, mod N, + 1.
+shard_of() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+for m in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, None):
+    h ^= h >> 33
+    if m:
+        h = (h * m) & 0xFFFFFFFFFFFFFFFF
+print(h % int(sys.argv[2]) + 1)
+PY
+}
+
+
 # newdir: a fresh folder for one test; prints its path.
 newdir() { mktemp -d "$TESTROOT/t.XXXXXX"; }
 
@@ -408,21 +424,26 @@ daemon_start() {
 	tail -n +"$((mark + 1))" "$DLOG" | grep -qiw ready && pid_alive "$DPID"
 }
 
-# daemon_reap SECONDS: waits up to SECONDS for the daemon to exit and sets
-# DRC to its exit status; when it does not exit it is killed and DRC=124.
-daemon_reap() {
-	_daemon_reap "$@" 2>/dev/null	# no "Killed" job notice on stderr
-}
-_daemon_reap() {
-	if wait_for "$1" eval '! pid_alive $DPID'; then
-		wait "$DPID" 2>/dev/null
-		DRC=$?
+# reap_pid PID SECONDS: waits up to SECONDS for background PID to exit
+# and sets REAPED to its exit status; when it does not exit it is killed
+# and REAPED=124.
+REAPED=
+reap_pid() {
+	if wait_for "$2" eval "! pid_alive $1"; then
+		wait "$1" 2>/dev/null
+		REAPED=$?
 	else
-		kill -KILL "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-		DRC=124
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		REAPED=124
 	fi
-	bg_untrack "$DPID"
+	bg_untrack "$1"
+}
+
+# daemon_reap SECONDS: reap_pid for the daemon, its status in DRC.
+daemon_reap() {
+	reap_pid "$DPID" "$1" 2>/dev/null	# no "Killed" job notice on stderr
+	DRC=$REAPED
 }
 
 # daemon_stop [SIGNAL] [SECONDS]: signals the daemon (TERM) and reaps it
