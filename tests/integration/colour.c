@@ -33,6 +33,7 @@
 #include <vips/vips.h>
 
 #include "tests/integration/ctest.h"
+#include "tests/unit/testicc.h"
 #include "worker/jpegfast.h"
 #include "worker/thumb.h"
 
@@ -90,50 +91,6 @@ saved(cmsHPROFILE p, cmsUInt32Number *len)
 		cmsSaveProfileToMem(p, mem, len);
 	cmsCloseProfile(p);
 	return mem;
-}
-
-static void
-describe(cmsHPROFILE p, const char *desc)
-{
-	cmsMLU *mlu = cmsMLUalloc(NULL, 1);
-
-	cmsMLUsetASCII(mlu, "en", "US", desc);
-	cmsWriteTag(p, cmsSigProfileDescriptionTag, mlu);
-	cmsMLUfree(mlu);
-}
-
-static cmsToneCurve *
-srgb_curve(void)
-{
-	static const cmsFloat64Number params[5] = {
-		2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045,
-	};
-
-	return cmsBuildParametricToneCurve(NULL, 4, params);
-}
-
-/* An RGB profile, D65, with PRIMARIES and one tone curve (consumed). */
-static cmsHPROFILE
-rgb_profile(const cmsCIExyYTRIPLE *primaries, cmsToneCurve *trc,
-	    const char *desc)
-{
-	cmsCIExyY d65 = { 0.3127, 0.3290, 1.0 };
-	cmsToneCurve *trcs[3] = { trc, trc, trc };
-	cmsHPROFILE p = cmsCreateRGBProfile(&d65, primaries, trcs);
-
-	cmsFreeToneCurve(trc);
-	describe(p, desc);
-	return p;
-}
-
-static cmsHPROFILE
-grey_profile(cmsToneCurve *trc, const char *desc)
-{
-	cmsHPROFILE p = cmsCreateGrayProfile(cmsD50_xyY(), trc);
-
-	cmsFreeToneCurve(trc);
-	describe(p, desc);
-	return p;
 }
 
 /*
@@ -539,10 +496,10 @@ check_controls(const struct space *p3)
 	static const char *const jpg = "[Q=95,subsample_mode=off]";
 	uint8_t dev[NPATCH][3] = { { 20, 30, 50 } }, junk[600];
 	cmsUInt32Number c2len, greylen;
-	void *c2 = saved(rgb_profile(&(cmsCIExyYTRIPLE){ { 0.64, 0.33, 1 },
+	void *c2 = saved(testicc_rgb(&(cmsCIExyYTRIPLE){ { 0.64, 0.33, 1 },
 				{ 0.30, 0.60, 1 }, { 0.15, 0.06, 1 } },
-				srgb_curve(), "c2"), &c2len);
-	void *grey = saved(grey_profile(srgb_curve(), "sGrey"), &greylen);
+				testicc_srgb_curve(), "c2"), &c2len);
+	void *grey = saved(testicc_grey(testicc_srgb_curve(), "sGrey"), &greylen);
 	uint8_t *bad = g_memdup2(p3->icc, p3->icclen);
 	VipsBlob *vsrgb = NULL;
 	VipsImage *img;
@@ -668,9 +625,9 @@ check_grey(void)
 {
 	static const double levels[NPATCH] = { 20, 60, 100, 140, 180, 230 };
 	cmsUInt32Number g18_len, sgrey_len;
-	cmsHPROFILE g18 = grey_profile(cmsBuildGamma(NULL, 1.8),
+	cmsHPROFILE g18 = testicc_grey(cmsBuildGamma(NULL, 1.8),
 				       "Gray Gamma 1.8");
-	cmsHPROFILE sgrey = grey_profile(srgb_curve(), "sGrey");
+	cmsHPROFILE sgrey = testicc_grey(testicc_srgb_curve(), "sGrey");
 	cmsHTRANSFORM t = cmsCreateTransform(sgrey, TYPE_GRAY_DBL, g18,
 					     TYPE_GRAY_DBL, RELATIVE, 0);
 	cmsHTRANSFORM back = cmsCreateTransform(g18, TYPE_GRAY_DBL, sgrey,
@@ -756,12 +713,12 @@ main(int argc, char **argv)
 				    RELATIVE, 0);
 	cmsCloseProfile(s);
 	cmsCloseProfile(lab);
-	make_space(&sp[0], "adobe-rgb", rgb_profile(&adobe,
+	make_space(&sp[0], "adobe-rgb", testicc_rgb(&adobe,
 		   cmsBuildGamma(NULL, 563.0 / 256.0), "Adobe RGB (1998)"),
 		   green_adobe);
-	make_space(&sp[1], "display-p3", rgb_profile(&p3, srgb_curve(),
+	make_space(&sp[1], "display-p3", testicc_rgb(&p3, testicc_srgb_curve(),
 		   "Display P3"), green_p3);
-	make_space(&sp[2], "linear-srgb", rgb_profile(&srgb,
+	make_space(&sp[2], "linear-srgb", testicc_rgb(&srgb,
 		   cmsBuildGamma(NULL, 1.0), "sRGB (linear)"), dark);
 	for (int i = 0; i < 3; i++)
 		check_space(&sp[i]);

@@ -82,7 +82,8 @@ TESTS += %D%/tiff_identity
 # profiles through thumb_make() on both paths, patches compared in CIELAB.
 check_PROGRAMS += %D%/colour
 TESTS += %D%/colour
-%C%_colour_SOURCES = %D%/colour.c %D%/ctest.c %D%/ctest.h
+%C%_colour_SOURCES = %D%/colour.c %D%/ctest.c %D%/ctest.h \
+	tests/unit/testicc.c tests/unit/testicc.h
 %C%_colour_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(LCMS2_CFLAGS)
 %C%_colour_LDADD = $(ENGINE_LIBS)
 # Metadata: what each output format carries, stripped and kept, read from

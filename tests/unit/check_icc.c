@@ -17,43 +17,9 @@
 
 #include <lcms2.h>
 
+#include "tests/unit/testicc.h"
 #include "tests/unit/testutil.h"
 #include "worker/icc.h"
-
-static const cmsCIExyY d65 = { 0.3127, 0.3290, 1.0 };
-static const cmsCIExyYTRIPLE srgb_primaries = {
-	{ 0.64, 0.33, 1 }, { 0.30, 0.60, 1 }, { 0.15, 0.06, 1 },
-};
-
-static cmsToneCurve *
-srgb_curve(void)
-{
-	static const cmsFloat64Number params[5] = {
-		2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045,
-	};
-
-	return cmsBuildParametricToneCurve(NULL, 4, params);
-}
-
-/* An RGB profile, D65, PRIMARIES, one tone curve TRC (consumed). */
-static cmsHPROFILE
-rgb(const cmsCIExyYTRIPLE *primaries, cmsToneCurve *trc)
-{
-	cmsToneCurve *trcs[3] = { trc, trc, trc };
-	cmsHPROFILE p = cmsCreateRGBProfile(&d65, primaries, trcs);
-
-	cmsFreeToneCurve(trc);
-	return p;
-}
-
-static cmsHPROFILE
-grey(cmsToneCurve *trc)
-{
-	cmsHPROFILE p = cmsCreateGrayProfile(cmsD50_xyY(), trc);
-
-	cmsFreeToneCurve(trc);
-	return p;
-}
 
 /* P (consumed) saved, and judged for GREY pixels; the reason in WHY. */
 static enum icc_verdict
@@ -81,6 +47,13 @@ judge_rgb(cmsHPROFILE p)
 	return judge(p, false, why, sizeof(why));
 }
 
+/* The verdict on an RGB profile of PRIMARIES and tone curve TRC. */
+static enum icc_verdict
+judge_made(const cmsCIExyYTRIPLE *primaries, cmsToneCurve *trc)
+{
+	return judge_rgb(testicc_rgb(primaries, trc, NULL));
+}
+
 /* sRGB with a 1024-entry tabulated curve, as version 2 profiles have. */
 static cmsHPROFILE
 srgb_v2_table(void)
@@ -95,22 +68,23 @@ srgb_v2_table(void)
 
 		t[i] = (cmsUInt16Number)lround(y * 65535);
 	}
-	p = rgb(&srgb_primaries, cmsBuildTabulatedToneCurve16(NULL, 1024, t));
+	p = testicc_rgb(&testicc_srgb_primaries,
+			cmsBuildTabulatedToneCurve16(NULL, 1024, t), NULL);
 	cmsSetProfileVersion(p, 2.1);
 	return p;
 }
 
 START_TEST(srgb_in_all_but_name)
 {
-	cmsCIExyYTRIPLE off = srgb_primaries;
+	cmsCIExyYTRIPLE off = testicc_srgb_primaries;
 	char why[64];
 
 	off.Red.x = 0.641;	/* ΔE 0.6 at most */
 	ck_assert_int_eq(judge_rgb(cmsCreate_sRGBProfile()), ICC_AS_IS);
 	ck_assert_int_eq(judge_rgb(srgb_v2_table()), ICC_AS_IS);
-	ck_assert_int_eq(judge_rgb(rgb(&off, srgb_curve())), ICC_AS_IS);
-	ck_assert_int_eq(judge(grey(srgb_curve()), true, why, sizeof(why)),
-			 ICC_AS_IS);
+	ck_assert_int_eq(judge_made(&off, testicc_srgb_curve()), ICC_AS_IS);
+	ck_assert_int_eq(judge(testicc_grey(testicc_srgb_curve(), NULL), true,
+			       why, sizeof(why)), ICC_AS_IS);
 }
 END_TEST
 
@@ -123,14 +97,14 @@ START_TEST(other_spaces_convert)
 	};
 	char why[64];
 
-	ck_assert_int_eq(judge_rgb(rgb(&p3, srgb_curve())), ICC_CONVERT);
-	ck_assert_int_eq(judge_rgb(rgb(&adobe, cmsBuildGamma(NULL, 563.0 / 256.0))),
+	ck_assert_int_eq(judge_made(&p3, testicc_srgb_curve()), ICC_CONVERT);
+	ck_assert_int_eq(judge_made(&adobe, cmsBuildGamma(NULL, 563.0 / 256.0)),
 			 ICC_CONVERT);
-	ck_assert_int_eq(judge_rgb(rgb(&srgb_primaries, cmsBuildGamma(NULL, 2.2))),
-			 ICC_CONVERT);
-	ck_assert_int_eq(judge_rgb(rgb(&srgb_primaries, cmsBuildGamma(NULL, 1.0))),
-			 ICC_CONVERT);
-	ck_assert_int_eq(judge(grey(cmsBuildGamma(NULL, 2.2)), true, why,
+	ck_assert_int_eq(judge_made(&testicc_srgb_primaries,
+				    cmsBuildGamma(NULL, 2.2)), ICC_CONVERT);
+	ck_assert_int_eq(judge_made(&testicc_srgb_primaries,
+				    cmsBuildGamma(NULL, 1.0)), ICC_CONVERT);
+	ck_assert_int_eq(judge(testicc_grey(cmsBuildGamma(NULL, 2.2), NULL), true, why,
 			       sizeof(why)), ICC_CONVERT);
 }
 END_TEST
@@ -165,8 +139,8 @@ START_TEST(mismatched_profiles_are_unusable)
 	cmsToneCurve *ids[3] = { id, id, id };
 	char why[64];
 
-	ck_assert_int_eq(judge(grey(srgb_curve()), false, why, sizeof(why)),
-			 ICC_UNUSABLE);
+	ck_assert_int_eq(judge(testicc_grey(testicc_srgb_curve(), NULL), false,
+			       why, sizeof(why)), ICC_UNUSABLE);
 	ck_assert_str_eq(why, "GRAY profile on RGB pixels");
 	ck_assert_int_eq(judge(cmsCreate_sRGBProfile(), true, why, sizeof(why)),
 			 ICC_UNUSABLE);

@@ -143,7 +143,8 @@ EXTRA_DIST += %D%/thumbhash-reference.mjs \
 check_PROGRAMS += %D%/check_icc
 TESTS += %D%/check_icc
 
-%C%_check_icc_SOURCES = %D%/check_icc.c %D%/testutil.c %D%/testutil.h
+%C%_check_icc_SOURCES = %D%/check_icc.c %D%/testicc.c %D%/testicc.h \
+	%D%/testutil.c %D%/testutil.h
 %C%_check_icc_CFLAGS = $(unit_cflags) $(LCMS2_CFLAGS)
 %C%_check_icc_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
