@@ -211,7 +211,10 @@ fi
 if [ -z "$strace_pid" ]; then
 	ok "each new worker locks itself in with Landlock # SKIP no strace on this machine"
 else
-	locked() { grep -cE 'landlock_restrict_self\(.*\) += 0$' "$work/strace.log"; }
+	# Calls of two workers at once are logged in halves ("<unfinished
+	# ...>", then "<... landlock_restrict_self resumed>) = 0"): count
+	# the completions of either form.
+	locked() { grep -cE 'landlock_restrict_self(\(| resumed>).*\) += 0$' "$work/strace.log"; }
 	all_locked() { [ "$(locked)" -ge "${workers:-1}" ]; }
 	wait_until 15 all_locked
 	kill "$strace_pid" 2>/dev/null
