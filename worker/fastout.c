@@ -74,13 +74,14 @@ dest_term_cb(j_compress_ptr c)
 
 bool
 fastout_handles(const struct thumb_config *cfg,
-		const struct thumb_output *outs, size_t n)
+		const struct thumb_output *outs, size_t n,
+		const struct fastout_encoder *other)
 {
 	if (cfg->keep_metadata || cfg->crop == THUMB_CROP_ATTENTION ||
 	    n == 0 || n > SETTINGS_MAX_SIZES)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (outs[i].format != THUMB_FORMAT_JPEG &&
+		if (other == NULL && outs[i].format != THUMB_FORMAT_JPEG &&
 		    outs[i].format != THUMB_FORMAT_AUTO)
 			return false;
 	return true;
@@ -125,13 +126,18 @@ fastout_init(struct fastout *fo, const struct thumb_config *cfg,
 
 /*
  * The regions libvips' reduce computes, which its rounding follows (see
- * resample_tiles()): vips_thumbnail() copies the reduced image to memory
- * before it rotates or crops (vips_image_copy_memory(), in tiles of the
- * default tile size, 128 x 128); otherwise the encoder pulls one row at
- * a time.
+ * resample_tiles()).  Across: the consumer's.  vips_thumbnail() copies
+ * the reduced image to memory before it rotates or crops
+ * (vips_image_copy_memory(), in tiles of the default tile size, 128 x
+ * 128); otherwise the encoder pulls whole rows.  Down: always 10 rows.
+ * vips_thumbnail() reads its source sequentially, and on a sequential
+ * image reducev puts a line cache on its output (vips_sequential(),
+ * "tile_height" 10), which asks it for 10 rows at a time from the top.
  */
+#define REGION_ROWS 10
+
 static int
-region_side(const struct fastout *fo)
+region_width(const struct fastout *fo)
 {
 	return fo->cfg->crop != THUMB_CROP_NONE || fo->orientation != 1 ? 128 : 0;
 }
@@ -148,8 +154,7 @@ fastout_start(struct fastout *fo, int w, int h, int bands)
 		fastout_shrink(w, h, tw, th, fo->cfg->crop, &hs, &vs);
 		fo->rs[i] = resample_new(w, h, hs, vs, bands);
 		if (fo->rs[i] == NULL ||
-		    resample_tiles(fo->rs[i], region_side(fo),
-				   region_side(fo) ? region_side(fo) : 1) != 0)
+		    resample_tiles(fo->rs[i], region_width(fo), REGION_ROWS) != 0)
 			return -1;
 	}
 	return 0;
@@ -211,24 +216,15 @@ orient_crop(const struct fastout *fo, struct enc *e, size_t i, int *cw,
 	return e->turned;
 }
 
-/*
- * Encodes output I as libvips' jpegsave would (Q, 4:2:0 below 90); its
- * placeholder into HASH unless NULL.
- */
+/* Encodes PX (W x H) as libvips' jpegsave would (Q, 4:2:0 below 90). */
 static void
-encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
-       size_t *len, char *hash)
+encode_jpeg(const struct fastout *fo, struct enc *e, size_t i,
+	    const uint8_t *px, int w, int h, void **buf, size_t *len)
 {
 	struct jpeg_compress_struct *ci = &e->ci;
-	const uint8_t *px;
-	int w, h, b = fo->bands;
+	int b = fo->bands;
 	int q = fo->outs[i].quality > 0 ? fo->outs[i].quality : 85;
 
-	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
-		ERREXIT(ci, JERR_OUT_OF_MEMORY);
-	if (hash != NULL && thumbhash_image(px, w, h, b, (size_t)w * b,
-					    THUMBHASH_FIT, hash) != 0)
-		ERREXIT(ci, JERR_OUT_OF_MEMORY);
 	e->cap = (size_t)w * h * b / 4 + 4096;
 	if ((e->buf = malloc(e->cap)) == NULL)
 		ERREXIT(ci, JERR_OUT_OF_MEMORY);
@@ -253,6 +249,29 @@ encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
 	*buf = e->buf;
 	*len = e->cap - e->dest.free_in_buffer;
 	e->buf = NULL;
+}
+
+/*
+ * Encodes output I, JPEG here and any other format by fo->other; its
+ * placeholder into HASH unless NULL.
+ */
+static void
+encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
+       size_t *len, char *hash)
+{
+	const struct thumb_output *o = &fo->outs[i];
+	const uint8_t *px;
+	int w, h, b = fo->bands;
+
+	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
+		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
+	if (hash != NULL && thumbhash_image(px, w, h, b, (size_t)w * b,
+					    THUMBHASH_FIT, hash) != 0)
+		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
+	if (o->format == THUMB_FORMAT_JPEG || o->format == THUMB_FORMAT_AUTO)
+		encode_jpeg(fo, e, i, px, w, h, buf, len);
+	else if (fo->other->fn(fo->other->ctx, o, px, w, h, b, buf, len) != 0)
+		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
 }
 
 int

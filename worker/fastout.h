@@ -20,21 +20,39 @@
 #include "worker/resample.h"
 #include "worker/thumb.h"
 
+/*
+ * An encoder of the outputs that are not JPEG, given by the caller: the
+ * output O's final pixels (W x H, BANDS 1 or 3, rows packed) into *BUF
+ * (malloc'd) / *LEN.  Returns 0 or -1.  thumb.c's runs libvips' own
+ * saver, so that these thumbnails too are the libvips path's.
+ */
+typedef int fastout_encode_fn(void *ctx, const struct thumb_output *o,
+			      const uint8_t *px, int w, int h, int bands,
+			      void **buf, size_t *len);
+
+struct fastout_encoder {
+	fastout_encode_fn *fn;
+	void *ctx;
+};
+
 struct fastout {
 	const struct thumb_config *cfg;
 	const struct thumb_output *outs;
 	size_t n;
 	int orientation;	/* EXIF or TIFF orientation, 1..8 */
 	int bands;		/* 1 or 3 */
+	const struct fastout_encoder *other;	/* NULL: JPEG only */
 	struct resample *rs[SETTINGS_MAX_SIZES];
 };
 
 /*
- * Whether the outputs are what the fast paths make: JPEG only, metadata
- * stripped, no attention crop, 1..SETTINGS_MAX_SIZES of them.
+ * Whether the outputs are what the fast paths make: JPEG, or any format
+ * when OTHER (not NULL) encodes the rest; metadata stripped, no
+ * attention crop, 1..SETTINGS_MAX_SIZES of them.
  */
 bool fastout_handles(const struct thumb_config *cfg,
-		     const struct thumb_output *outs, size_t n);
+		     const struct thumb_output *outs, size_t n,
+		     const struct fastout_encoder *other);
 
 /*
  * vips_thumbnail_calculate_shrink() with size "down": the factors that
@@ -47,8 +65,9 @@ void fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
 void fastout_target(const struct fastout *fo, size_t i, int *tw, int *th);
 
 /*
- * Sets FO up for OUTS[0..N), orientation 1; the caller sets orientation
- * once it has read it, before fastout_target() or fastout_start().
+ * Sets FO up for OUTS[0..N), orientation 1, JPEG only; the caller sets
+ * orientation once it has read it, before fastout_target() or
+ * fastout_start(), and OTHER if it has one.
  */
 void fastout_init(struct fastout *fo, const struct thumb_config *cfg,
 		  const struct thumb_output *outs, size_t n);

@@ -333,7 +333,7 @@ jpegfast_make(enum thumb_jpeg_fast rule, const struct thumb_config *cfg,
 	uint8_t head[3];
 	int rc = -1;
 
-	if (rule == THUMB_JPEG_FAST_OFF || !fastout_handles(cfg, outs, n) ||
+	if (rule == THUMB_JPEG_FAST_OFF || !fastout_handles(cfg, outs, n, NULL) ||
 	    size < sizeof(head) ||
 	    pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, magic, sizeof(magic)) != 0)

@@ -51,6 +51,10 @@ struct job {
 	uint8_t *adam7;		/* an interlaced file's inflated rows */
 	uint8_t *rows;		/* two unfiltered rows */
 	size_t maxrow;
+
+	pngdecode_row_fn *fn;	/* pngdecode_rows(): where the rows go, */
+	void *ctx;		/* with this, */
+	uint8_t *line;		/* each expanded here first */
 };
 
 /*
@@ -223,7 +227,13 @@ decode(struct job *j, const uint8_t *raw)
 					   (size_t)j->bpp) != 0)
 				return -1;
 			raw += 1 + n;
-			expand(j, cur, w, j->buf + at, (size_t)dx * j->outpx);
+			if (j->fn != NULL) {
+				expand(j, cur, w, j->line, (size_t)j->outpx);
+				j->fn(j->ctx, j->line);
+			} else {
+				expand(j, cur, w, j->buf + at,
+				       (size_t)dx * j->outpx);
+			}
 			t = prev;
 			prev = cur;
 			cur = t;
@@ -244,6 +254,50 @@ pngdecode_need(const struct pngparse *png, uint64_t *pixlen)
 	return (*pixlen > png->rawlen ? *pixlen : png->rawlen) + 2 * row;
 }
 
+/* A job for PNG, with its two row buffers; NULL when out of memory. */
+static struct job *
+job_new(const struct pngparse *png)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->png = png;
+	setup(j);
+	j->maxrow = (size_t)pngparse_rowbytes(png, png->width);
+	if ((j->rows = malloc(2 * j->maxrow)) == NULL) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->buf);
+	free(j->adam7);
+	free(j->rows);
+	free(j->line);
+	free(j);
+}
+
+/* Inflates *FILE into RAW, frees it, and decodes.  Returns 0 or -1. */
+static int
+inflate_decode(struct job *j, uint8_t **file, uint8_t *raw, const char **why)
+{
+	*why = "inflate failed";
+	if (inflate(j->png, *file, raw) != 0)
+		return -1;
+	free(*file);
+	*file = NULL;
+	*why = "bad filter type";
+	if (decode(j, raw) != 0)
+		return -1;
+	*why = "";
+	return 0;
+}
+
 uint8_t *
 pngdecode(const struct pngparse *png, uint8_t **file, const char **why)
 {
@@ -253,34 +307,71 @@ pngdecode(const struct pngparse *png, uint8_t **file, const char **why)
 	size_t buflen;
 
 	*why = "out of memory";
-	if (need > SIZE_MAX / 2 || (j = calloc(1, sizeof(*j))) == NULL)
+	if (need > SIZE_MAX / 2 || (j = job_new(png)) == NULL)
 		return NULL;
 	buflen = png->interlaced || pixlen > png->rawlen ? (size_t)pixlen
 							  : (size_t)png->rawlen;
-	j->png = png;
-	setup(j);
-	j->maxrow = (size_t)pngparse_rowbytes(png, png->width);
 	if ((j->buf = malloc(buflen)) == NULL ||
-	    (j->rows = malloc(2 * j->maxrow)) == NULL ||
 	    (png->interlaced &&
 	     (j->adam7 = malloc((size_t)png->rawlen)) == NULL))
 		goto out;
 	raw = png->interlaced ? j->adam7 : j->buf + buflen - (size_t)png->rawlen;
-	*why = "inflate failed";
-	if (inflate(png, *file, raw) != 0)
-		goto out;
-	free(*file);
-	*file = NULL;
-	*why = "bad filter type";
-	if (decode(j, raw) != 0)
-		goto out;
-	pix = j->buf;
-	j->buf = NULL;
-	*why = "";
+	if (inflate_decode(j, file, raw, why) == 0) {
+		pix = j->buf;
+		j->buf = NULL;
+	}
 out:
-	free(j->buf);
-	free(j->adam7);
-	free(j->rows);
-	free(j);
+	job_free(j);
 	return pix;
+}
+
+uint64_t
+pngdecode_rows_need(const struct pngparse *png)
+{
+	uint64_t pixlen, need = pngdecode_need(png, &pixlen);
+	uint64_t row = pngparse_rowbytes(png, png->width);
+
+	if (png->interlaced)
+		return need;
+	return png->rawlen + 2 * row + pixlen / png->height;
+}
+
+/* An interlaced file's rows: the whole image first, then row by row. */
+static int
+rows_of_image(const struct pngparse *png, uint8_t **file,
+	      pngdecode_row_fn *fn, void *ctx, const char **why)
+{
+	size_t row = (size_t)png->width * (size_t)png->bands *
+		     (png->depth == 16 ? 2 : 1);
+	uint8_t *pix = pngdecode(png, file, why);
+
+	if (pix == NULL)
+		return -1;
+	for (uint32_t y = 0; y < png->height; y++)
+		fn(ctx, pix + (size_t)y * row);
+	free(pix);
+	return 0;
+}
+
+int
+pngdecode_rows(const struct pngparse *png, uint8_t **file,
+	       pngdecode_row_fn *fn, void *ctx, const char **why)
+{
+	uint64_t pixlen;
+	struct job *j;
+	int rc = -1;
+
+	if (png->interlaced)
+		return rows_of_image(png, file, fn, ctx, why);
+	*why = "out of memory";
+	if (pngdecode_need(png, &pixlen) > SIZE_MAX / 2 ||
+	    (j = job_new(png)) == NULL)
+		return -1;
+	j->fn = fn;
+	j->ctx = ctx;
+	if ((j->buf = malloc((size_t)png->rawlen)) != NULL &&
+	    (j->line = malloc((size_t)(pixlen / png->height))) != NULL)
+		rc = inflate_decode(j, file, j->buf, why);
+	job_free(j);
+	return rc;
 }

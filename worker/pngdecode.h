@@ -33,4 +33,27 @@ uint64_t pngdecode_need(const struct pngparse *png, uint64_t *pixlen);
 uint8_t *pngdecode(const struct pngparse *png, uint8_t **file,
 		   const char **why);
 
+/*
+ * One decoded row (width x bands samples, as pngdecode() has them), CTX
+ * as given to pngdecode_rows().
+ */
+typedef void pngdecode_row_fn(void *ctx, const uint8_t *row);
+
+/*
+ * The bytes pngdecode_rows() holds at its peak besides the file: a
+ * non-interlaced file's inflated rows and a row of pixels; an interlaced
+ * one's whole image, as pngdecode().
+ */
+uint64_t pngdecode_rows_need(const struct pngparse *png);
+
+/*
+ * pngdecode(), but each row of pixels goes to FN, top to bottom, as soon
+ * as it is decoded, and no image is kept: only the inflated rows
+ * (Adam7 scatters each row over seven passes, so an interlaced file is
+ * decoded whole first).  Returns 0, or -1 with *WHY as pngdecode()'s,
+ * possibly after some rows went to FN.
+ */
+int pngdecode_rows(const struct pngparse *png, uint8_t **file,
+		   pngdecode_row_fn *fn, void *ctx, const char **why);
+
 #endif

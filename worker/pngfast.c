@@ -124,17 +124,91 @@ srgb_profile(VipsImage *head, bool grey)
 }
 
 /*
- * Everything after the signature, with FILE (SIZE bytes), which it
- * frees.  Returns the image, or NULL with *WHY.
+ * Whether the thumbnail can come from fastout.h: what it makes (metadata
+ * stripped, no attention crop), from 8-bit pixels without alpha, as
+ * libvips would reduce them (an alpha band is premultiplied first, in
+ * float), and one size: for several, thumb.c's libvips path reduces to
+ * a box that covers them all and each size from that, which fastout.h
+ * does not.
  */
+static bool
+streams(const struct thumb_config *cfg, const struct pngparse *png,
+	const struct pngfast_job *job)
+{
+	return job->n == 1 &&
+	       fastout_handles(cfg, job->outs, job->n, job->other) &&
+	       png->depth <= 8 &&
+	       (png->bands == 1 || png->bands == 3);
+}
+
+static void
+push_cb(void *ctx, const uint8_t *row)
+{
+	fastout_push(ctx, row);
+}
+
+/*
+ * The thumbnails of PNG, its rows fed to fastout.h as they are decoded,
+ * turned by HEAD's orientation as libvips' autorotation would.  Returns
+ * 0, or -1 with *WHY.
+ */
+static int
+stream(const struct thumb_config *cfg, const struct pngparse *png,
+       uint8_t **file, VipsImage *head, const struct pngfast_job *job,
+       const char **why)
+{
+	struct fastout fo;
+	int o = vips_image_get_orientation(head), rc = -1;
+
+	fastout_init(&fo, cfg, job->outs, job->n);
+	fo.orientation = o >= 1 && o <= 8 ? o : 1;
+	fo.other = job->other;
+	*why = "out of memory";
+	if (fastout_start(&fo, head->Xsize, head->Ysize, png->bands) == 0 &&
+	    pngdecode_rows(png, file, push_cb, &fo, why) == 0) {
+		*why = "encode error";
+		if (fastout_finish(&fo, job->bufs, job->lens, job->hash) == 0)
+			rc = 0;
+	}
+	fastout_free(&fo);
+	return rc;
+}
+
+/* The image of PNG for libvips' thumbnail.  Returns it, or NULL with *WHY. */
 static VipsImage *
+image(const struct pngparse *png, uint8_t **file, VipsImage *head,
+      const char **why)
+{
+	uint64_t pixlen;
+	uint8_t *pix;
+	VipsImage *img;
+
+	pngdecode_need(png, &pixlen);
+	if ((pix = pngdecode(png, file, why)) == NULL)
+		return NULL;
+	/* a fallback leaves libvips' error buffer as it was */
+	*why = "cannot make the image";
+	vips_error_freeze();
+	img = wrap(&pix, (size_t)pixlen, head);
+	vips_error_thaw();
+	free(pix);
+	return img;
+}
+
+/*
+ * Everything after the signature, with FILE (SIZE bytes), which it
+ * frees.  Returns PNGFAST_MADE or PNGFAST_IMAGE (with *OUT), or
+ * PNGFAST_FALLBACK with *WHY.
+ */
+static enum pngfast_status
 run(const struct thumb_config *cfg, uint8_t *file, size_t size, int fd,
-    VipsImage *head, const char **why)
+    VipsImage *head, const struct pngfast_job *job, VipsImage **out,
+    const char **why)
 {
 	struct pngparse png;
-	uint64_t pixlen;
-	uint8_t *pix = NULL;
-	VipsImage *img = NULL;
+	uint64_t pixlen, need;
+	enum pngfast_status st = PNGFAST_FALLBACK;
+	bool direct;
 
 	if (fsutil_pread_full(fd, file, size, 0) != 0) {
 		*why = "cannot read";
@@ -150,28 +224,28 @@ run(const struct thumb_config *cfg, uint8_t *file, size_t size, int fd,
 		*why = "iCCP";
 		goto out;
 	}
-	if (size + pngdecode_need(&png, &pixlen) > budget(cfg)) {
+	direct = streams(cfg, &png, job);
+	need = direct ? pngdecode_rows_need(&png) : pngdecode_need(&png, &pixlen);
+	if (size + need > budget(cfg)) {
 		*why = "over the memory budget";
 		goto out;
 	}
-	if ((pix = pngdecode(&png, &file, why)) == NULL)
-		goto out;
-	/* a fallback leaves libvips' error buffer as it was */
-	*why = "cannot make the image";
-	vips_error_freeze();
-	img = wrap(&pix, (size_t)pixlen, head);
-	vips_error_thaw();
+	if (direct && stream(cfg, &png, &file, head, job, why) == 0)
+		st = PNGFAST_MADE;
+	else if (!direct && (*out = image(&png, &file, head, why)) != NULL)
+		st = PNGFAST_IMAGE;
 out:
-	free(pix);
 	free(file);
-	return img;
+	return st;
 }
 
 enum pngfast_status
-pngfast_decode(const struct thumb_config *cfg, int fd, size_t size,
-	       VipsImage *head, VipsImage **out, const char **why)
+pngfast_make(const struct thumb_config *cfg, int fd, size_t size,
+	     VipsImage *head, const struct pngfast_job *job, VipsImage **out,
+	     const char **why)
 {
 	uint8_t sig[8], *file;
+	enum pngfast_status st;
 
 	*out = NULL;
 	if (size < sizeof(sig) ||
@@ -188,8 +262,8 @@ pngfast_decode(const struct thumb_config *cfg, int fd, size_t size,
 		*why = "out of memory";
 		return PNGFAST_FALLBACK;
 	}
-	if ((*out = run(cfg, file, size, fd, head, why)) == NULL)
-		return PNGFAST_FALLBACK;
-	*why = "";
-	return PNGFAST_OK;
+	if ((st = run(cfg, file, size, fd, head, job, out, why)) !=
+	    PNGFAST_FALLBACK)
+		*why = "";
+	return st;
 }

@@ -583,21 +583,57 @@ fast_paths(const struct thumb_config *cfg, int fd, size_t size,
 }
 
 /*
- * The fast PNG path's image of the file in *IMG, when it takes it; the
- * engine named in RES when the file is a PNG.
+ * fastout.h's encoder of the outputs that are not JPEG: the final pixels
+ * as the image the libvips path would have at that point (HEAD's
+ * resolution, which pngsave writes), through the same encode().
  */
-static void
+static int
+encode_pixels(void *head, const struct thumb_output *o, const uint8_t *px,
+	      int w, int h, int bands, void **buf, size_t *len)
+{
+	VipsImage *src = head, *mem, *img;
+	int rc = -1;
+
+	mem = vips_image_new_from_memory(px, (size_t)w * h * bands, w, h,
+					 bands, VIPS_FORMAT_UCHAR);
+	if (mem == NULL)
+		return -1;
+	if (vips_copy(mem, &img, "interpretation",
+		      bands == 1 ? VIPS_INTERPRETATION_B_W
+				 : VIPS_INTERPRETATION_sRGB,
+		      "xres", src->Xres, "yres", src->Yres, NULL) == 0) {
+		rc = encode(img, o, true, buf, len);
+		g_object_unref(img);
+	}
+	g_object_unref(mem);
+	return rc;
+}
+
+/*
+ * Whether the fast PNG path made the thumbnails into BUFS / LENS; if not,
+ * its image of the file in *IMG when it takes it; the engine named in
+ * RES when the file is a PNG.
+ */
+static bool
 try_png(const struct thumb_config *cfg, int fd, size_t size, VipsImage *head,
+	const struct thumb_output *outs, size_t n, void **bufs, size_t *lens,
 	struct thumb_result *res, VipsImage **img)
 {
+	struct fastout_encoder other = { encode_pixels, head };
+	struct pngfast_job job = { outs, n, bufs, lens,
+				   cfg->placeholder == THUMB_PLACEHOLDER_NONE ?
+					   NULL : res->thumbhash, &other };
 	const char *why = "";
 
 	*img = NULL;
 	if (!cfg->png_fast)
-		return;
-	switch (pngfast_decode(cfg, fd, size, head, img, &why)) {
-	case PNGFAST_OK:
+		return false;
+	switch (pngfast_make(cfg, fd, size, head, &job, img, &why)) {
+	case PNGFAST_MADE:
 		snprintf(res->engine, sizeof(res->engine), "png-fast");
+		return true;
+	case PNGFAST_IMAGE:
+		snprintf(res->engine, sizeof(res->engine), "png-fast + libvips");
 		break;
 	case PNGFAST_FALLBACK:
 		snprintf(res->engine, sizeof(res->engine), "libvips (png: %s)",
@@ -606,6 +642,7 @@ try_png(const struct thumb_config *cfg, int fd, size_t size, VipsImage *head,
 	case PNGFAST_NOT_PNG:
 		break;
 	}
+	return false;
 }
 
 /*
@@ -623,8 +660,9 @@ make(const struct thumb_config *cfg, int fd, size_t size, VipsSource *source,
 	struct input in = { source, NULL };
 	int rc = 0;
 
-	if (!fast_paths(cfg, fd, size, outs, n, bufs, lens, res)) {
-		try_png(cfg, fd, size, head, res, &in.image);
+	if (!fast_paths(cfg, fd, size, outs, n, bufs, lens, res) &&
+	    !try_png(cfg, fd, size, head, outs, n, bufs, lens, res,
+		     &in.image)) {
 		g_object_unref(head);
 		head = NULL;
 		rc = render(cfg, &in, w, h, c, outs, n, bufs, lens, res);

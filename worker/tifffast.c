@@ -333,7 +333,7 @@ tifffast_make(const struct thumb_config *cfg, int fd, size_t size,
 	*why = NULL;
 	if (!is_tiff(fd, size))
 		return TIFFFAST_FALLBACK;	/* not ours: nothing to say */
-	if (!fastout_handles(cfg, outs, n)) {
+	if (!fastout_handles(cfg, outs, n, NULL)) {
 		*why = "outputs";
 		return TIFFFAST_FALLBACK;
 	}

@@ -5,7 +5,9 @@
  * the CRC check into the chunk rules, inflate, the filters and Adam7.
  * Besides memory errors it checks what the parser promises: an accepted
  * file's IDAT run lies inside it and adds up to zlen, its palette and
- * transparency point inside it, and its sizes agree with each other.
+ * transparency point inside it, and its sizes agree with each other; and
+ * that pngdecode_rows() hands over the rows pngdecode() makes, in order,
+ * and fails where it fails.
  * fuzz-sources: worker/pngparse.c worker/pngdecode.c worker/pngfilter.c
  * fuzz-pkgs: libdeflate
  */
@@ -84,12 +86,53 @@ check(const uint8_t *p, size_t len, const struct pngparse *png)
 		abort();
 }
 
+struct rows {
+	const uint8_t *pix;	/* pngdecode()'s image, or NULL */
+	size_t row;		/* bytes of a row */
+	uint32_t height;
+	uint32_t seen;
+};
+
+static void
+row_cb(void *ctx, const uint8_t *row)
+{
+	struct rows *r = ctx;
+
+	if (r->seen >= r->height ||
+	    (r->pix != NULL &&
+	     memcmp(row, r->pix + (size_t)r->seen * r->row, r->row) != 0))
+		abort();
+	r->seen++;
+}
+
+/* pngdecode_rows() of the LEN bytes at COPY (taken) against PIX. */
+static void
+check_rows(uint8_t *copy, size_t len, const uint8_t *pix)
+{
+	struct pngparse png;
+	const char *why = NULL;
+	uint64_t pixlen;
+	struct rows r = { pix, 0, 0, 0 };
+	int rc;
+
+	if (pngparse(copy, len, &png, &why) != PNGPARSE_OK)
+		abort();	/* parsed once already */
+	pngdecode_need(&png, &pixlen);
+	r.row = (size_t)(pixlen / png.height);
+	r.height = png.height;
+	rc = pngdecode_rows(&png, &copy, row_cb, &r, &why);
+	if ((rc == 0) != (pix != NULL) || (rc == 0 && r.seen != r.height) ||
+	    (rc != 0 && (why == NULL || why[0] == '\0')))
+		abort();
+	free(copy);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pngparse png;
 	const char *why = NULL;
-	uint8_t *p, *pix;
+	uint8_t *p, *pix, *copy;
 	uint64_t pixlen;
 	size_t len;
 
@@ -108,10 +151,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check(p, len, &png);
-	if (pngdecode_need(&png, &pixlen) + len <= MAX_DECODE) {
+	if (pngdecode_need(&png, &pixlen) + len <= MAX_DECODE &&
+	    (copy = malloc(len + 1)) != NULL) {
+		memcpy(copy, p, len);
 		pix = pngdecode(&png, &p, &why);
 		if (pix == NULL && (why == NULL || why[0] == '\0'))
 			abort();
+		check_rows(copy, len, pix);
 		free(pix);
 	}
 	free(p);

@@ -80,6 +80,10 @@ static const struct testpng_spec specs[] = {
 	{ "ga16-3x5", PNG_COLOR_TYPE_GRAY_ALPHA, 16, 0, 3, 5, 0 },
 	{ "rgb8-smallidat", PNG_COLOR_TYPE_RGB, 8, 0, 301, 211, X_SMALL_IDAT },
 	{ "rgba8-exif6", PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 211, 97, X_EXIF6 },
+	{ "rgb8-exif6", PNG_COLOR_TYPE_RGB, 8, 0, 211, 97, X_EXIF6 },
+	/* 1600x1203 to 64x48: libvips steps 25.0625 rows at a time, so where
+	 * its regions start changes the rounding (fastout.c, REGION_ROWS) */
+	{ "rgb8-drift", PNG_COLOR_TYPE_RGB, 8, 0, 1600, 1203, 0 },
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -107,6 +111,8 @@ struct job {
 
 static const struct job jobs[] = {
 	{ "one", 1, { { 64, 48, THUMB_FORMAT_JPEG } } },
+	{ "png", 1, { { 200, 200, THUMB_FORMAT_PNG } } },
+	{ "webp", 1, { { 100, 100, THUMB_FORMAT_WEBP } } },
 	{ "three", 3, { { 200, 200, THUMB_FORMAT_PNG },
 			{ 100, 100, THUMB_FORMAT_WEBP },
 			{ 31, 57, THUMB_FORMAT_JPEG } } },
@@ -147,11 +153,15 @@ run_job(const struct thumb_config *cfg, const char *src, const struct job *j,
 		o->bytes[i] = ctest_slurp(paths[i], &o->len[i]);
 }
 
+/* both_ways()'s fast runs that made the thumbnails by fastout.h */
+static int direct_runs;
+
 /*
  * Thumbnails SRC with every job and crop, png_fast off and on.  Returns
  * how many results differ (status, reason or bytes); sets ENGINE to the
- * fast runs' engine when they all agree, else to "(mixed)", and
- * *ROTATED when a landscape source gave a portrait thumbnail.
+ * fast runs' engine when they all agree, else to "(mixed)" (both of the
+ * fast path's ways count as "png-fast"; direct_runs counts the first),
+ * and *ROTATED when a landscape source gave a portrait thumbnail.
  */
 static int
 both_ways(const struct thumb_config *base, const char *src, char *engine,
@@ -163,6 +173,7 @@ both_ways(const struct thumb_config *base, const char *src, char *engine,
 
 	engine[0] = '\0';
 	*rotated = 0;
+	direct_runs = 0;
 	for (size_t c = 0; c < 2; c++)
 		for (size_t k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++) {
 			struct thumb_config cfg = *base;
@@ -193,6 +204,10 @@ both_ways(const struct thumb_config *base, const char *src, char *engine,
 					       on.len[i]);
 					diffs++;
 				}
+			direct_runs += strcmp(on.res.engine, "png-fast") == 0;
+			if (strcmp(on.res.engine, "png-fast + libvips") == 0)
+				snprintf(on.res.engine, sizeof(on.res.engine),
+					 "png-fast");
 			if (engine[0] == '\0')
 				snprintf(engine, enginesz, "%s", on.res.engine);
 			else if (strcmp(engine, on.res.engine) != 0)
@@ -230,6 +245,19 @@ srgb_tagged(const struct thumb_config *cfg)
 		vips_area_unref(VIPS_AREA(icc));
 }
 
+/*
+ * Whether SP's pixels are 8-bit without alpha, so that every job of one
+ * size goes straight to fastout.h (and none for the others).
+ */
+static bool
+opaque8(const struct testpng_spec *sp)
+{
+	return sp->depth <= 8 && !sp->trns &&
+	       (sp->colour == PNG_COLOR_TYPE_GRAY ||
+		sp->colour == PNG_COLOR_TYPE_RGB ||
+		sp->colour == PNG_COLOR_TYPE_PALETTE);
+}
+
 static void
 generated(const struct thumb_config *cfg)
 {
@@ -252,6 +280,9 @@ generated(const struct thumb_config *cfg)
 			tap(diffs == 0 && strcmp(engine, "png-fast") == 0,
 			    "%s%s: the same thumbnails, made by %s", sp->name,
 			    il ? " (Adam7)" : "", engine);
+			tap(direct_runs == (opaque8(sp) ? 6 : 0),
+			    "%s%s: %d of 8 runs fed fastout.h", sp->name,
+			    il ? " (Adam7)" : "", direct_runs);
 			if (sp->extra & X_EXIF6)
 				tap(rotated, "%s%s: turned by its eXIf "
 				    "orientation", sp->name, il ? " (Adam7)" : "");
