@@ -125,11 +125,13 @@ srgb_profile(VipsImage *head, bool grey)
 
 /*
  * Whether the thumbnail can come from fastout.h: what it makes (metadata
- * stripped, no attention crop), from 8-bit pixels without alpha, as
- * libvips would reduce them (an alpha band is premultiplied first, in
- * float), and one size: for several, thumb.c's libvips path reduces to
- * a box that covers them all and each size from that, which fastout.h
- * does not.
+ * stripped, no attention crop), from pixels without alpha (libvips
+ * premultiplies an alpha band and reduces in float) that are 8-bit or
+ * become 8-bit before the reduce: vips_thumbnail() turns RGB16 into sRGB
+ * first, by their high byte (vips_cast() with shift), while GREY16 to
+ * B_W goes through float.  And one size: for several, thumb.c's libvips
+ * path reduces to a box that covers them all and each size from that,
+ * which fastout.h does not.
  */
 static bool
 streams(const struct thumb_config *cfg, const struct pngparse *png,
@@ -137,14 +139,32 @@ streams(const struct thumb_config *cfg, const struct pngparse *png,
 {
 	return job->n == 1 &&
 	       fastout_handles(cfg, job->outs, job->n, job->other) &&
-	       png->depth <= 8 &&
-	       (png->bands == 1 || png->bands == 3);
+	       (png->bands == 1 || png->bands == 3) &&
+	       (png->depth <= 8 || png->bands == 3);
 }
+
+/* What stream() feeds: fastout.h, and for 16-bit rows an 8-bit one. */
+struct feed {
+	struct fastout *fo;
+	uint8_t *row8;
+	size_t samples;		/* in a row */
+};
 
 static void
 push_cb(void *ctx, const uint8_t *row)
 {
-	fastout_push(ctx, row);
+	struct feed *f = ctx;
+
+	if (f->row8 != NULL) {
+		for (size_t i = 0; i < f->samples; i++) {
+			uint16_t v;
+
+			memcpy(&v, row + 2 * i, sizeof(v));
+			f->row8[i] = (uint8_t)(v >> 8);
+		}
+		row = f->row8;
+	}
+	fastout_push(f->fo, row);
 }
 
 /*
@@ -158,19 +178,22 @@ stream(const struct thumb_config *cfg, const struct pngparse *png,
        const char **why)
 {
 	struct fastout fo;
+	struct feed f = { &fo, NULL, (size_t)png->width * png->bands };
 	int o = vips_image_get_orientation(head), rc = -1;
 
 	fastout_init(&fo, cfg, job->outs, job->n);
 	fo.orientation = o >= 1 && o <= 8 ? o : 1;
 	fo.other = job->other;
 	*why = "out of memory";
-	if (fastout_start(&fo, head->Xsize, head->Ysize, png->bands) == 0 &&
-	    pngdecode_rows(png, file, push_cb, &fo, why) == 0) {
+	if ((png->depth < 16 || (f.row8 = malloc(f.samples)) != NULL) &&
+	    fastout_start(&fo, head->Xsize, head->Ysize, png->bands) == 0 &&
+	    pngdecode_rows(png, file, push_cb, &f, why) == 0) {
 		*why = "encode error";
 		if (fastout_finish(&fo, job->bufs, job->lens, job->hash) == 0)
 			rc = 0;
 	}
 	fastout_free(&fo);
+	free(f.row8);
 	return rc;
 }
 

@@ -246,16 +246,19 @@ srgb_tagged(const struct thumb_config *cfg)
 }
 
 /*
- * Whether SP's pixels are 8-bit without alpha, so that every job of one
- * size goes straight to fastout.h (and none for the others).
+ * Whether SP's pixels are 8-bit without alpha, or RGB16 without (libvips
+ * makes it sRGB before the reduce), so that every job of one size goes
+ * straight to fastout.h (and none for the others).
  */
 static bool
 opaque8(const struct testpng_spec *sp)
 {
-	return sp->depth <= 8 && !sp->trns &&
-	       (sp->colour == PNG_COLOR_TYPE_GRAY ||
-		sp->colour == PNG_COLOR_TYPE_RGB ||
-		sp->colour == PNG_COLOR_TYPE_PALETTE);
+	if (sp->trns)
+		return false;
+	if (sp->colour == PNG_COLOR_TYPE_RGB)
+		return true;
+	return sp->depth <= 8 && (sp->colour == PNG_COLOR_TYPE_GRAY ||
+				  sp->colour == PNG_COLOR_TYPE_PALETTE);
 }
 
 static void
