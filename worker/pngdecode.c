@@ -256,7 +256,9 @@ decode(struct job *j, const uint8_t *raw)
 					   (size_t)j->bpp) != 0)
 				return -1;
 			raw += 1 + n;
-			if (j->fn != NULL) {
+			if (j->fn != NULL && j->kind == COPY8) {
+				j->fn(j->ctx, cur);	/* already pixels */
+			} else if (j->fn != NULL) {
 				expand(j, cur, w, j->line, (size_t)j->outpx);
 				j->fn(j->ctx, j->line);
 			} else {

@@ -12,6 +12,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lib/fsutil.h"
 #include "worker/icc.h"
@@ -150,18 +153,37 @@ struct feed {
 	size_t samples;		/* in a row */
 };
 
+/* The high bytes of the N host-order 16-bit samples at SRC. */
+static void
+narrow(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(src + 2 * i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(src + 2 * i + 16));
+
+		_mm_storeu_si128((__m128i *)(dst + i),
+				 _mm_packus_epi16(_mm_srli_epi16(a, 8),
+						  _mm_srli_epi16(b, 8)));
+	}
+#endif
+	for (; i < n; i++) {
+		uint16_t v;
+
+		memcpy(&v, src + 2 * i, sizeof(v));
+		dst[i] = (uint8_t)(v >> 8);
+	}
+}
+
 static void
 push_cb(void *ctx, const uint8_t *row)
 {
 	struct feed *f = ctx;
 
 	if (f->row8 != NULL) {
-		for (size_t i = 0; i < f->samples; i++) {
-			uint16_t v;
-
-			memcpy(&v, row + 2 * i, sizeof(v));
-			f->row8[i] = (uint8_t)(v >> 8);
-		}
+		narrow(f->row8, row, f->samples);
 		row = f->row8;
 	}
 	fastout_push(f->fo, row);
