@@ -7,6 +7,14 @@
  * to decode it; tiffstrips.c opens one more per decoding thread.  A
  * libtiff handle is not thread-safe, but separate handles on the same
  * descriptor are: every read is a pread() at the handle's own position.
+ *
+ * Deflate strips and tiles (most tiled TIFFs, libvips' own among them)
+ * are inflated by libdeflate in one call, whatever libtiff was built
+ * with, and predictor 2 is undone on the way into the band, 4 RGB pixels
+ * at a time with SSE2.  Any unit libdeflate does not take exactly (a
+ * stream longer or shorter than the unit, a bad checksum, another
+ * predictor) is decoded by libtiff, which then gives its own pixels or
+ * its own error.
  */
 #ifndef THUMPER_TIFFDECODE_H
 #define THUMPER_TIFFDECODE_H
@@ -14,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libdeflate.h>
 #include <tiffio.h>
 
 /* The file as libtiff's client procedures see it. */
@@ -34,6 +43,10 @@ struct tifflayout {
 	uint32_t count;		/* bands */
 	int tiled;
 	int raw;		/* uncompressed strips: read as they are */
+	int inflate;		/* deflate units: inflated by libdeflate */
+	int predictor;		/* with inflate: 1 or 2 */
+	int bands;		/* bytes of a pixel */
+	size_t zmax;		/* with inflate: the largest unit's bytes */
 };
 
 /* A handle and what it decodes with.  It must not move once open: its
@@ -41,7 +54,9 @@ struct tifflayout {
 struct tiffdec {
 	struct tiffsrc src;
 	TIFF *t;
-	uint8_t *tile;		/* tiles: one decoded tile */
+	uint8_t *unit;		/* one decoded tile, or inflated strip */
+	uint8_t *z;		/* with inflate: one unit as stored */
+	struct libdeflate_decompressor *inflater;
 };
 
 /*

@@ -161,6 +161,8 @@ static const struct variant same[] = {
 	  1100 },
 	{ "smaller than the box", "compression=none", 150, 0, 0, 0 },
 	{ "7 pixels wide", "compression=lzw", 7, 0, 0, 0 },
+	{ "5 pixels wide deflate predictor", "compression=deflate,"
+	  "predictor=horizontal", 5, 0, 0, 0 },
 	{ "1x1", "compression=none", 1, 0, 0, 1 },
 };
 
