@@ -169,10 +169,9 @@ tiffdec_close(struct tiffdec *d)
 static int
 strips_layout(TIFF *t, int bands, struct tifflayout *l)
 {
-	uint16_t comp, fill;
+	uint16_t fill;
 	uint32_t rps;
 
-	TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
 	TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
 	TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
 	if (rps > l->height)
@@ -182,7 +181,7 @@ strips_layout(TIFF *t, int bands, struct tifflayout *l)
 	l->line = l->unit_line = (size_t)l->width * bands;
 	l->across = 1;
 	/* uncompressed: one pread of the strip, no codec copy */
-	l->raw = comp == COMPRESSION_NONE && fill == FILLORDER_MSB2LSB;
+	l->raw = l->uncompressed && fill == FILLORDER_MSB2LSB;
 	return rps > 0 && TIFFScanlineSize(t) == (tmsize_t)l->line &&
 	       TIFFStripSize(t) >= (tmsize_t)(l->line * rps) ? 0 : -1;
 }
@@ -237,7 +236,11 @@ int
 tifflayout_get(TIFF *t, uint32_t width, uint32_t height, int bands,
 	       struct tifflayout *l)
 {
+	uint16_t comp;
+
 	memset(l, 0, sizeof(*l));
+	TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
+	l->uncompressed = comp == COMPRESSION_NONE;
 	l->width = width;
 	l->height = height;
 	l->tiled = TIFFIsTiled(t);

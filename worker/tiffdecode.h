@@ -42,6 +42,7 @@ struct tifflayout {
 	size_t across;		/* tiles side by side; strips: 1 */
 	uint32_t count;		/* bands */
 	int tiled;
+	int uncompressed;
 	int raw;		/* uncompressed strips: read as they are */
 	int inflate;		/* deflate units: inflated by libdeflate */
 	int predictor;		/* with inflate: 1 or 2 */

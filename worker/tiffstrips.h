@@ -20,10 +20,10 @@
 unsigned tiffstrips_threads(void);
 
 /*
- * Decodes L's bands on up to THREADS threads (1, a small image, or
- * threads that cannot start: serially with D) and pushes every row into
- * FO.  D is open on the file with L's image as its directory.  Returns
- * 0, or -1 on any libtiff error.
+ * Decodes L's bands on up to THREADS threads (1, a small or uncompressed
+ * image, or threads that cannot start: serially with D) and pushes every
+ * row into FO.  D is open on the file with L's image as its directory.
+ * Returns 0, or -1 on any libtiff error.
  */
 int tiffstrips_push(struct tiffdec *d, const struct tifflayout *l,
 		    unsigned threads, struct fastout *fo);
