@@ -317,6 +317,11 @@ trace_run() {
 	local log=$1
 	shift
 	LAST_CMD="strace thumper $*"
+	# a TMPDIR of its own: the pool's start-up sweep of dead workers'
+	# scratch folders (tmpclean_scratch()) opens what other tests left in
+	# /tmp, which is no cost of the walk
+	mkdir -p "$log.tmp"
+	TMPDIR="$log.tmp" \
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 	timeout -k 5 "$THUMPER_TEST_TIMEOUT" strace -f -qq -o "$log" \
 		-e trace=%%stat,open,openat,openat2,execve "$THUMPER" "$@" >"$OUT" 2>"$ERR" </dev/null
