@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@
  * thinks of it.
  */
 #define MAX_ALLOC ((tmsize_t)256 << 20)
+
+_Atomic unsigned long tiffdecode_lzw_units_for_tests;
 
 static tmsize_t
 read_cb(thandle_t h, void *buf, tmsize_t len)
@@ -160,10 +163,12 @@ tiffdec_close(struct tiffdec *d)
 		libdeflate_free_decompressor(d->inflater);
 	free(d->unit);
 	free(d->z);
+	free(d->lzw);
 	d->t = NULL;
 	d->unit = NULL;
 	d->z = NULL;
 	d->inflater = NULL;
+	d->lzw = NULL;
 }
 
 static int
@@ -200,12 +205,12 @@ tiles_layout(TIFF *t, int bands, struct tifflayout *l)
 }
 
 /*
- * Whether libdeflate takes T's units: deflate, bits in the usual order,
- * predictor 1 or 2 (on 8-bit samples), no unit larger than MAX_ALLOC or
- * the file.  Sets L's inflate, predictor and zmax.
+ * Whether libdeflate or lzw.c takes T's units: deflate or LZW, bits in
+ * the usual order, predictor 1 or 2 (on 8-bit samples), no unit larger
+ * than MAX_ALLOC or the file.  Sets L's own, lzw, predictor and zmax.
  */
 static void
-inflate_layout(TIFF *t, uint64_t file_size, struct tifflayout *l)
+own_layout(TIFF *t, uint64_t file_size, struct tifflayout *l)
 {
 	uint16_t comp, fill, predictor;
 	uint32_t n = l->tiled ? TIFFNumberOfTiles(t) : TIFFNumberOfStrips(t);
@@ -213,10 +218,10 @@ inflate_layout(TIFF *t, uint64_t file_size, struct tifflayout *l)
 
 	TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
 	TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
-	if ((comp != COMPRESSION_ADOBE_DEFLATE && comp != COMPRESSION_DEFLATE) ||
-	    fill != FILLORDER_MSB2LSB)
+	if ((comp != COMPRESSION_ADOBE_DEFLATE && comp != COMPRESSION_DEFLATE &&
+	     comp != COMPRESSION_LZW) || fill != FILLORDER_MSB2LSB)
 		return;
-	/* asked only of deflate: other codecs have no such tag */
+	/* asked only of deflate and LZW: other codecs have no such tag */
 	TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &predictor);
 	if (predictor != PREDICTOR_NONE && predictor != PREDICTOR_HORIZONTAL)
 		return;
@@ -227,7 +232,8 @@ inflate_layout(TIFF *t, uint64_t file_size, struct tifflayout *l)
 	}
 	if (zmax == 0 || zmax > (uint64_t)MAX_ALLOC || zmax > file_size)
 		return;
-	l->inflate = 1;
+	l->own = 1;
+	l->lzw = comp == COMPRESSION_LZW;
 	l->predictor = predictor;
 	l->zmax = (size_t)zmax;
 }
@@ -249,7 +255,7 @@ tifflayout_get(TIFF *t, uint32_t width, uint32_t height, int bands,
 		return -1;
 	l->count = (uint32_t)(((uint64_t)height + l->unit_h - 1) / l->unit_h);
 	l->bands = bands;
-	inflate_layout(t, ((struct tiffsrc *)TIFFClientdata(t))->size, l);
+	own_layout(t, ((struct tiffsrc *)TIFFClientdata(t))->size, l);
 	return 0;
 }
 
@@ -270,15 +276,19 @@ tifflayout_rows(const struct tifflayout *l, uint32_t k)
 int
 tiffdec_ready(struct tiffdec *d, const struct tifflayout *l)
 {
-	/* an inflated strip's predictor is undone on the way out of it */
+	/* a strip decoded here has its predictor undone on the way out */
 	int unit = l->tiled || l->predictor == PREDICTOR_HORIZONTAL;
 
 	if (unit && d->unit == NULL &&
 	    (d->unit = malloc(l->unit_line * l->unit_h)) == NULL)
 		return -1;
-	if (l->inflate && d->z == NULL &&
-	    ((d->z = malloc(l->zmax)) == NULL ||
-	     (d->inflater = libdeflate_alloc_decompressor()) == NULL))
+	if (l->own && d->z == NULL && (d->z = malloc(l->zmax)) == NULL)
+		return -1;
+	if (l->own && l->lzw && d->lzw == NULL &&
+	    (d->lzw = malloc(sizeof(*d->lzw))) == NULL)
+		return -1;
+	if (l->own && !l->lzw && d->inflater == NULL &&
+	    (d->inflater = libdeflate_alloc_decompressor()) == NULL)
 		return -1;
 	return 0;
 }
@@ -359,12 +369,12 @@ put_rows(const struct tifflayout *l, const uint8_t *src, uint8_t *dst,
 }
 
 /*
- * Unit N (a strip or a tile) inflated by libdeflate into OUT, exactly
- * WANT bytes, its predictor left as it is.  Returns 0, or -1 to leave
- * the unit to libtiff.
+ * Unit N (a strip or a tile) decoded by libdeflate or lzw.c into OUT,
+ * exactly WANT bytes, its predictor left as it is.  Returns 0, or -1 to
+ * leave the unit to libtiff.
  */
 static int
-inflate_unit(struct tiffdec *d, const struct tifflayout *l, uint32_t n,
+own_unit(struct tiffdec *d, const struct tifflayout *l, uint32_t n,
 	     uint8_t *out, size_t want)
 {
 	uint64_t off = TIFFGetStrileOffset(d->t, n);
@@ -382,6 +392,13 @@ inflate_unit(struct tiffdec *d, const struct tifflayout *l, uint32_t n,
 			return -1;
 		got += r > 0 ? (size_t)r : 0;
 	}
+	if (l->lzw) {
+		if (lzw_decode(d->lzw, d->z, (size_t)len, out, want) != 0)
+			return -1;
+		atomic_fetch_add_explicit(&tiffdecode_lzw_units_for_tests, 1,
+					  memory_order_relaxed);
+		return 0;
+	}
 	return libdeflate_zlib_decompress(d->inflater, d->z, (size_t)len, out,
 					  want, NULL) == LIBDEFLATE_SUCCESS
 	       ? 0 : -1;
@@ -394,11 +411,11 @@ strip(struct tiffdec *d, const struct tifflayout *l, uint32_t k, uint8_t *out)
 	tmsize_t want = (tmsize_t)(l->line * rows);
 	tmsize_t got;
 
-	if (l->inflate && l->predictor == PREDICTOR_NONE &&
-	    inflate_unit(d, l, k, out, (size_t)want) == 0)
+	if (l->own && l->predictor == PREDICTOR_NONE &&
+	    own_unit(d, l, k, out, (size_t)want) == 0)
 		return 0;
-	if (l->inflate && l->predictor == PREDICTOR_HORIZONTAL &&
-	    inflate_unit(d, l, k, d->unit, (size_t)want) == 0) {
+	if (l->own && l->predictor == PREDICTOR_HORIZONTAL &&
+	    own_unit(d, l, k, d->unit, (size_t)want) == 0) {
 		put_rows(l, d->unit, out, rows, l->predictor);
 		return 0;
 	}
@@ -419,8 +436,8 @@ tile_row(struct tiffdec *d, const struct tifflayout *l, uint32_t k,
 					    k * l->unit_h, 0, 0);
 		int predictor = l->predictor;	/* libtiff undoes its own */
 
-		if (!l->inflate ||
-		    inflate_unit(d, l, n, d->unit, (size_t)tsize) != 0) {
+		if (!l->own ||
+		    own_unit(d, l, n, d->unit, (size_t)tsize) != 0) {
 			if (TIFFReadEncodedTile(d->t, n, d->unit, tsize) !=
 			    tsize || d->src.failed)
 				return -1;

@@ -10,11 +10,12 @@
  *
  * Deflate strips and tiles (most tiled TIFFs, libvips' own among them)
  * are inflated by libdeflate in one call, whatever libtiff was built
- * with, and predictor 2 is undone on the way into the band, 4 RGB pixels
- * at a time with SSE2.  Any unit libdeflate does not take exactly (a
- * stream longer or shorter than the unit, a bad checksum, another
- * predictor) is decoded by libtiff, which then gives its own pixels or
- * its own error.
+ * with, and LZW ones decoded by lzw.c, about twice as fast as libtiff's
+ * codec; predictor 2 is undone on the way into the band, 4 RGB pixels
+ * at a time with SSE2.  Any unit either does not take exactly (a stream
+ * longer or shorter than the unit, a bad checksum, a code past the
+ * table, another predictor) is decoded by libtiff, which then gives its
+ * own pixels or its own error.
  */
 #ifndef THUMPER_TIFFDECODE_H
 #define THUMPER_TIFFDECODE_H
@@ -24,6 +25,8 @@
 
 #include <libdeflate.h>
 #include <tiffio.h>
+
+#include "worker/lzw.h"
 
 /* The file as libtiff's client procedures see it. */
 struct tiffsrc {
@@ -44,10 +47,11 @@ struct tifflayout {
 	int tiled;
 	int uncompressed;
 	int raw;		/* uncompressed strips: read as they are */
-	int inflate;		/* deflate units: inflated by libdeflate */
-	int predictor;		/* with inflate: 1 or 2 */
+	int own;		/* units decoded here, not by libtiff: */
+	int lzw;		/* with own: LZW by lzw.c, else libdeflate */
+	int predictor;		/* with own: 1 or 2 */
 	int bands;		/* bytes of a pixel */
-	size_t zmax;		/* with inflate: the largest unit's bytes */
+	size_t zmax;		/* with own: the largest unit's bytes */
 };
 
 /* A handle and what it decodes with.  It must not move once open: its
@@ -55,10 +59,17 @@ struct tifflayout {
 struct tiffdec {
 	struct tiffsrc src;
 	TIFF *t;
-	uint8_t *unit;		/* one decoded tile, or inflated strip */
-	uint8_t *z;		/* with inflate: one unit as stored */
+	uint8_t *unit;		/* one decoded tile, or strip to unpredict */
+	uint8_t *z;		/* with own: one unit as stored */
 	struct libdeflate_decompressor *inflater;
+	struct lzw *lzw;
 };
+
+/*
+ * LZW units lzw.c has decoded, in this process, on any thread: for
+ * tests/integration/tiff_identity.c to see that it was used.
+ */
+extern _Atomic unsigned long tiffdecode_lzw_units_for_tests;
 
 /*
  * Opens D on FD (SIZE bytes).  Returns 0, or -1 when libtiff cannot

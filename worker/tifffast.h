@@ -7,9 +7,10 @@
  * cache, region buffers, a demand-driven pipeline.  This path reads the
  * file with pread(), hands each strip or row of tiles to fastout.h's
  * reducers as it is decoded (uncompressed strips with one read each,
- * deflate through libdeflate, the rest through libtiff's codecs; large
- * images on a few threads, tiffstrips.h), so its memory is a few strips
- * plus the reducers' few rows, whatever the image size.
+ * deflate through libdeflate, LZW through lzw.h, the rest through
+ * libtiff's codecs; large images on a few threads, tiffstrips.h), so its
+ * memory is a few strips plus the reducers' few rows, whatever the image
+ * size.
  *
  * It takes what libvips would turn into the same pixels with no work of
  * its own: one image (no pages, no SubIFD pyramid), 8-bit unsigned RGB

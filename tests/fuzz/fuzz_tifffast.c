@@ -8,7 +8,7 @@
  * bytes start like a TIFF.
  * fuzz-sources: worker/tifffast.c worker/fastout.c worker/resample.c
  * fuzz-sources: worker/icc.c worker/placeholder.c worker/thumbhash.c
- * fuzz-sources: worker/tiffdecode.c worker/tiffstrips.c
+ * fuzz-sources: worker/tiffdecode.c worker/tiffstrips.c worker/lzw.c
  * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips libdeflate
  */
 #include <config.h>

@@ -6,7 +6,7 @@ EXTRA_DIST += %D%/run.sh %D%/fuzz_config.c %D%/fuzz_config.supp \
 	%D%/fuzz_proto.c %D%/fuzz_json.c %D%/fuzz_ctlreq.c %D%/corpus \
 	%D%/fuzz_jpegscan.c %D%/fuzz_icc.c
 EXTRA_DIST += %D%/fuzz_failures.c %D%/fuzz_tifffast.c %D%/fuzz_pngparse.c \
-	%D%/fuzz_shard.c
+	%D%/fuzz_shard.c %D%/fuzz_lzw.c
 
 .PHONY: fuzz
 fuzz:

@@ -210,4 +210,12 @@ TESTS += %D%/check_tmpclean
 %C%_check_tmpclean_CFLAGS = $(unit_cflags)
 %C%_check_tmpclean_LDADD = pool/libpool.a watch/libwatch.a lib/libthumper.a \
 	$(CHECK_LIBS)
+
+# The TIFF fast path's LZW decoder (worker/lzw.c) against libtiff's.
+check_PROGRAMS += %D%/check_lzw
+TESTS += %D%/check_lzw
+
+%C%_check_lzw_SOURCES = %D%/check_lzw.c %D%/testutil.c %D%/testutil.h
+%C%_check_lzw_CFLAGS = $(unit_cflags) $(TIFF_CFLAGS)
+%C%_check_lzw_LDADD = worker/libengine.a $(TIFF_LIBS) $(CHECK_LIBS)
 endif
