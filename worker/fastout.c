@@ -1,5 +1,6 @@
 /*
- * fastout.c - from decoded rows to JPEG thumbnails (see fastout.h).
+ * fastout.c - from decoded rows to JPEG thumbnails (see fastout.h), and
+ * to the final pixels of the others.
  *
  * libjpeg reports errors by calling error_exit, which must not return:
  * it longjmps back to the one setjmp in fastout_finish(), and everything
@@ -87,6 +88,16 @@ fastout_handles(const struct thumb_config *cfg,
 	return true;
 }
 
+bool
+fastout_keeps_alpha(const struct thumb_output *outs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (outs[i].format == THUMB_FORMAT_JPEG ||
+		    outs[i].format == THUMB_FORMAT_AUTO)
+			return false;
+	return true;
+}
+
 void
 fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
 	       double *hs, double *vs)
@@ -145,6 +156,10 @@ region_width(const struct fastout *fo)
 int
 fastout_start(struct fastout *fo, int w, int h, int bands)
 {
+	bool alpha = bands == 2 || bands == 4;
+
+	if (alpha && !fastout_keeps_alpha(fo->outs, fo->n))
+		return -1;
 	fo->bands = bands;
 	for (size_t i = 0; i < fo->n; i++) {
 		double hs, vs;
@@ -152,7 +167,11 @@ fastout_start(struct fastout *fo, int w, int h, int bands)
 
 		fastout_target(fo, i, &tw, &th);
 		fastout_shrink(w, h, tw, th, fo->cfg->crop, &hs, &vs);
-		fo->rs[i] = resample_new(w, h, hs, vs, bands);
+		/* vips_thumbnail() premultiplies only when both axes shrink */
+		if (alpha && hs != 1.0 && vs != 1.0)
+			fo->rs[i] = resample_new_alpha(w, h, hs, vs, bands);
+		else
+			fo->rs[i] = resample_new(w, h, hs, vs, bands);
 		if (fo->rs[i] == NULL ||
 		    resample_tiles(fo->rs[i], region_width(fo), REGION_ROWS) != 0)
 			return -1;

@@ -584,7 +584,8 @@ fast_paths(const struct thumb_config *cfg, int fd, size_t size,
 
 /*
  * fastout.h's encoder of the outputs that are not JPEG: the final pixels
- * as the image the libvips path would have at that point (HEAD's
+ * as the image the libvips path would have at that point (B_W or sRGB,
+ * with or without alpha, as vips_thumbnail() leaves it; HEAD's
  * resolution, which pngsave writes), through the same encode().
  */
 static int
@@ -599,8 +600,8 @@ encode_pixels(void *head, const struct thumb_output *o, const uint8_t *px,
 	if (mem == NULL)
 		return -1;
 	if (vips_copy(mem, &img, "interpretation",
-		      bands == 1 ? VIPS_INTERPRETATION_B_W
-				 : VIPS_INTERPRETATION_sRGB,
+		      bands < 3 ? VIPS_INTERPRETATION_B_W
+				: VIPS_INTERPRETATION_sRGB,
 		      "xres", src->Xres, "yres", src->Yres, NULL) == 0) {
 		rc = encode(img, o, true, buf, len);
 		g_object_unref(img);
