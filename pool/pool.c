@@ -30,6 +30,7 @@
 #include "pool/pool.h"
 #include "pool/spawn.h"
 #include "pool/tempname.h"
+#include "pool/tmpclean.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
@@ -619,6 +620,7 @@ pool_new(uv_loop_t *loop, const struct pool_options *o, pool_done_cb done,
 	if ((p->worker_path = strdup(o->worker_path)) == NULL ||
 	    (p->tmpdir = strdup(tempname_tmpdir())) == NULL)
 		goto fail;
+	tmpclean_scratch(p->tmpdir);
 	setup.tmpdir.data = (const uint8_t *)p->tmpdir;
 	setup.tmpdir.len = (uint32_t)strlen(p->tmpdir);
 	if ((rc = proto_encode_setup(&p->setup_frame, &setup)) != 0)

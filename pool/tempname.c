@@ -76,8 +76,8 @@ tempname_tmpdir(void)
 int
 tempname_scratch(char *out, size_t outsz, const char *tmpdir, pid_t pid)
 {
-	int n = snprintf(out, outsz, "%s/thumper-worker-%ld", tmpdir,
-			 (long)pid);
+	int n = snprintf(out, outsz, "%s/thumper-worker-%ld-%08x", tmpdir,
+			 (long)pid, (unsigned)tempname_pidspace());
 
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : n;
 }

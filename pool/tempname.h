@@ -41,7 +41,8 @@ const char *tempname_tmpdir(void);
 
 /*
  * The scratch folder of the worker with PID (for liborc's code, see
- * worker/worker.c) in TMPDIR.  Returns its length or -ENAMETOOLONG.
+ * worker/worker.c) in TMPDIR: "thumper-worker-PID-SPACE", SPACE as in
+ * tempname_file().  Returns its length or -ENAMETOOLONG.
  */
 int tempname_scratch(char *out, size_t outsz, const char *tmpdir, pid_t pid);
 

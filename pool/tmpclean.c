@@ -1,5 +1,6 @@
 /*
- * tmpclean.c - start-up removal of leftover worker temporary files.
+ * tmpclean.c - start-up removal of leftover worker temporary files and
+ * scratch folders.
  *
  * A worker writes each thumbnail to ".thumper-PID-SPACE.tmp" in the
  * target folder and renames it into place; one killed in between leaves
@@ -12,6 +13,7 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -56,34 +58,45 @@ worker_alive(long pid)
 }
 
 /*
- * Whether the "-SPACE.tmp" at S names this PID space: exactly 8
- * lowercase hex digits, as tempname_file() writes them.
+ * Whether the "-SPACE" and SUFFIX at S name this PID space: exactly 8
+ * lowercase hex digits, as tempname_pidspace() is written.
  */
 static bool
-our_space(const char *s)
+our_space(const char *s, const char *suffix)
 {
-	char want[16];
+	char want[32];
 
-	snprintf(want, sizeof(want), "-%08x.tmp", (unsigned)tempname_pidspace());
+	snprintf(want, sizeof(want), "-%08x%s", (unsigned)tempname_pidspace(),
+		 suffix);
 	return strcmp(s, want) == 0;
+}
+
+/*
+ * The PID of NAME, PREFIX followed by a PID: 0 when NAME is none, else
+ * with *END after the digits.
+ */
+static long
+pid_after(const char *name, const char *prefix, char **end)
+{
+	size_t n = strlen(prefix);
+	long pid;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] < '1' || name[n] > '9')
+		return 0;
+	pid = strtol(name + n, end, 10);
+	return pid > 0 ? pid : 0;
 }
 
 bool
 tmpclean_is_leftover(const char *name)
 {
-	static const char prefix[] = ".thumper-";
-	long pid;
 	char *end;
+	long pid = pid_after(name, ".thumper-", &end);
 
-	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	if (name[sizeof(prefix) - 1] < '1' || name[sizeof(prefix) - 1] > '9')
-		return false;
-	pid = strtol(name + sizeof(prefix) - 1, &end, 10);
-	if (pid <= 0)
+	if (pid == 0)
 		return false;
 	/* ".thumper-PID.tmp": written before the PID space was in the name */
-	if (strcmp(end, ".tmp") != 0 && !our_space(end))
+	if (strcmp(end, ".tmp") != 0 && !our_space(end, ".tmp"))
 		return false;
 	return !worker_alive(pid);
 }
@@ -109,5 +122,50 @@ tmpclean_tree(const char *root)
 			removed++;
 	}
 	walk_close(w);
+	return removed;
+}
+
+/* Empties the folder PATH (one level: liborc writes files) and removes it. */
+static int
+remove_folder(const char *path)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(fd, e->d_name, 0);
+	closedir(d);
+	return rmdir(path);
+}
+
+long
+tmpclean_scratch(const char *tmpdir)
+{
+	char path[PATH_MAX], *end;
+	struct dirent *e;
+	long removed = 0, pid;
+	DIR *d;
+
+	if ((d = opendir(tmpdir)) == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		pid = pid_after(e->d_name, "thumper-worker-", &end);
+		/* "thumper-worker-PID": made before the PID space was in it */
+		if (pid == 0 || (*end != '\0' && !our_space(end, "")) ||
+		    worker_alive(pid))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name) <
+		    (int)sizeof(path) && remove_folder(path) == 0)
+			removed++;
+	}
+	closedir(d);
 	return removed;
 }

@@ -20,4 +20,13 @@ bool tmpclean_is_leftover(const char *name);
  */
 long tmpclean_tree(const char *root);
 
+/*
+ * Removes the scratch folders (tempname_scratch()) in TMPDIR, and what
+ * they hold, of this PID space's workers that no longer exist: the pool
+ * removes a worker's when it sees it die, but not if the whole process
+ * tree was killed.  Returns how many were removed, or -errno if TMPDIR
+ * cannot be read.
+ */
+long tmpclean_scratch(const char *tmpdir);
+
 #endif

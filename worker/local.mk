@@ -9,6 +9,7 @@ noinst_LIBRARIES += worker/libengine.a
 worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/fastout.c %D%/fastout.h %D%/jpegfast.c %D%/jpegfast.h \
 	%D%/jpegscan.c %D%/jpegscan.h %D%/tifffast.c %D%/tifffast.h \
+	%D%/tiffdecode.c %D%/tiffdecode.h %D%/tiffstrips.c %D%/tiffstrips.h \
 	%D%/resample.c %D%/resample.h %D%/resample_alpha.c \
 	%D%/resample_int.h %D%/icc.c %D%/icc.h \
 	%D%/pngfast.c %D%/pngfast.h %D%/pngparse.c %D%/pngparse.h \
@@ -16,10 +17,10 @@ worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/thumbhash.c %D%/thumbhash.h %D%/placeholder.c %D%/placeholder.h
 worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
 	$(EXIF_CFLAGS) $(TIFF_CFLAGS) $(LCMS2_CFLAGS) $(WEBPMUX_CFLAGS) \
-	$(DEFLATE_CFLAGS)
+	$(DEFLATE_CFLAGS) $(PTHREAD_CFLAGS)
 ENGINE_LIBS = worker/libengine.a pool/libpool.a lib/libthumper.a \
 	$(VIPS_LIBS) $(JPEG_LIBS) $(EXIF_LIBS) $(TIFF_LIBS) $(LCMS2_LIBS) \
-	$(WEBPMUX_LIBS) $(DEFLATE_LIBS) -lm
+	$(WEBPMUX_LIBS) $(DEFLATE_LIBS) $(PTHREAD_LIBS) -lm
 
 libexec_PROGRAMS += thumper-worker
 thumper_worker_SOURCES = %D%/worker.c %D%/sandbox.c %D%/sandbox.h

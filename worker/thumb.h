@@ -26,6 +26,7 @@ struct thumb_config {
 	enum thumb_crop crop;
 	enum thumb_jpeg_fast jpeg_fast;	/* the JPEG fast path's rule */
 	bool tiff_fast;		/* try tifffast.h (tests turn them off) */
+	unsigned tiff_threads;	/* its decode threads, 0: tiffstrips_threads() */
 	bool png_fast;		/* try pngfast.h */
 	bool keep_metadata;
 	enum thumb_placeholder placeholder;	/* placeholder.h */

@@ -5,10 +5,11 @@
  * TIFFs with no reduced copy inside, so every pixel is decoded, and the
  * libvips path spends much of its time moving them: copies from the page
  * cache, region buffers, a demand-driven pipeline.  This path reads the
- * file through one read-only mapping, hands each strip or row of tiles
- * to fastout.h's reducers as it is decoded (uncompressed strips straight
- * from the mapping, compressed ones through libtiff's codecs), so its
- * memory is a strip plus the reducers' few rows, whatever the image size.
+ * file with pread(), hands each strip or row of tiles to fastout.h's
+ * reducers as it is decoded (uncompressed strips with one read each,
+ * deflate through libdeflate, the rest through libtiff's codecs; large
+ * images on a few threads, tiffstrips.h), so its memory is a few strips
+ * plus the reducers' few rows, whatever the image size.
  *
  * It takes what libvips would turn into the same pixels with no work of
  * its own: one image (no pages, no SubIFD pyramid), 8-bit unsigned RGB

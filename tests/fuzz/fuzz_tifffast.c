@@ -1,14 +1,15 @@
 /*
  * fuzz_tifffast.c - the TIFF fast path on arbitrary bytes: the first byte
- * picks the crop and the box (64 or 200 wide), the rest is the file,
+ * picks the crop, the box (64 or 200 wide) and the decode threads (1 or
+ * 2, for images large enough for tiffstrips.c), the rest is the file,
  * handed over in a memfd as the worker hands over a source.  Besides
  * memory errors it checks what the path promises: on success one JPEG
  * per output and no reason, on fallback no buffer and a reason when the
  * bytes start like a TIFF.
  * fuzz-sources: worker/tifffast.c worker/fastout.c worker/resample.c
  * fuzz-sources: worker/resample_alpha.c worker/icc.c worker/placeholder.c
- * fuzz-sources: worker/thumbhash.c
- * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips
+ * fuzz-sources: worker/thumbhash.c worker/tiffdecode.c worker/tiffstrips.c
+ * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips libdeflate
  */
 #include <config.h>
 
@@ -36,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg.crop = data[0] & 1 ? THUMB_CROP_CENTRE : THUMB_CROP_NONE;
 	o.width = o.height = data[0] & 2 ? 200 : 64;
+	cfg.tiff_threads = data[0] & 4 ? 2 : 1;
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();

@@ -9,11 +9,13 @@
  * to need none, down to 1x1.  Each is thumbnailed by thumb_make() with
  * the fast path off, which is exactly the libvips path, and by
  * tifffast_make(), for a plain and a centre-cropped box: the two JPEG
- * files must be the same bytes.  Then what the path must leave to
+ * files must be the same bytes, the larger ones also with the decode on
+ * 1 to 4 threads.  Then what the path must leave to
  * libvips (16-bit, alpha, a profile other than sRGB, pages, CMYK, JPEG
  * compression, PNG output, kept metadata) falls back with a reason, an
  * sRGB profile does not, and a truncated
- * file fails through thumb_make() exactly as libvips fails it.
+ * file, or one whose strips libtiff cannot decode on the threads, fails
+ * through thumb_make() exactly as libvips fails it.
  */
 #include <config.h>
 
@@ -59,36 +61,56 @@ fast(const struct thumb_config *cfg, const char *src,
 	return s;
 }
 
-/* One source, one box: the fast path's bytes are libvips' bytes. */
+/*
+ * One source, one box: the fast path's bytes are libvips' bytes, with
+ * the decode on each of THREADS[0..NT) threads (0: the default rule).
+ */
 static void
-same_bytes(const struct thumb_config *base, const char *name,
-	   const char *src, int box, enum thumb_crop crop)
+same_bytes_on(const struct thumb_config *base, const char *name,
+	      const char *src, int box, enum thumb_crop crop,
+	      const unsigned *threads, size_t nt)
 {
 	struct thumb_config cfg = *base;
 	char path[PATH_MAX];
 	struct thumb_output o = { box, box, THUMB_FORMAT_JPEG, 85, path };
 	struct thumb_result res;
 	uint8_t *want;
-	void *got;
-	size_t wantlen, gotlen;
-	const char *why;
-	enum tifffast_status s;
+	size_t wantlen;
 
 	snprintf(path, sizeof(path), "%s/out.jpg", tmpdir);
 	cfg.crop = crop;
 	cfg.tiff_fast = false;
 	thumb_make(&cfg, src, &o, 1, &res);
 	want = ctest_slurp(path, &wantlen);
-	s = fast(&cfg, src, &o, &got, &gotlen, &why);
-	tap(res.status == THUMB_OK && s == TIFFFAST_OK && want != NULL &&
-	    gotlen == wantlen && memcmp(got, want, wantlen) == 0,
-	    "%s, %dx%d%s: same bytes as libvips (%zu and %zu bytes%s%s)", name,
-	    box, box, crop == THUMB_CROP_CENTRE ? " centre crop" : "",
-	    wantlen, gotlen, s == TIFFFAST_OK ? "" : ", fell back: ",
-	    s == TIFFFAST_OK ? "" : why);
-	free(got);
+	for (size_t i = 0; i < nt; i++) {
+		void *got;
+		size_t gotlen;
+		const char *why;
+		enum tifffast_status s;
+
+		cfg.tiff_threads = threads[i];
+		s = fast(&cfg, src, &o, &got, &gotlen, &why);
+		tap(res.status == THUMB_OK && s == TIFFFAST_OK &&
+		    want != NULL && gotlen == wantlen &&
+		    memcmp(got, want, wantlen) == 0,
+		    "%s, %dx%d%s, threads %u: same bytes as libvips "
+		    "(%zu and %zu bytes%s%s)", name, box, box,
+		    crop == THUMB_CROP_CENTRE ? " centre crop" : "", threads[i],
+		    wantlen, gotlen, s == TIFFFAST_OK ? "" : ", fell back: ",
+		    s == TIFFFAST_OK ? "" : why);
+		free(got);
+	}
 	free(want);
 	unlink(path);
+}
+
+static void
+same_bytes(const struct thumb_config *base, const char *name,
+	   const char *src, int box, enum thumb_crop crop)
+{
+	static const unsigned rule[] = { 0 };
+
+	same_bytes_on(base, name, src, box, crop, rule, 1);
 }
 
 /* Saves IMG as NAME.tif in tmpdir with tiffsave's options.  0 or -1. */
@@ -139,6 +161,8 @@ static const struct variant same[] = {
 	  1100 },
 	{ "smaller than the box", "compression=none", 150, 0, 0, 0 },
 	{ "7 pixels wide", "compression=lzw", 7, 0, 0, 0 },
+	{ "5 pixels wide deflate predictor", "compression=deflate,"
+	  "predictor=horizontal", 5, 0, 0, 0 },
 	{ "1x1", "compression=none", 1, 0, 0, 1 },
 };
 
@@ -197,6 +221,49 @@ identity(const struct thumb_config *cfg, VipsImage *photo)
 		same_bytes(cfg, same[i].name, path, 128, THUMB_CROP_CENTRE);
 		same_bytes(cfg, same[i].name, path, 400, THUMB_CROP_NONE);
 		same_bytes(cfg, same[i].name, path, 300, THUMB_CROP_CENTRE);
+		unlink(path);
+	}
+}
+
+/*
+ * Images large enough for tiffstrips.c's threads (2 megapixels, 4 bands),
+ * decoded serially and on 2, 3 and 4 threads whatever the CPUs: many
+ * short LZW strips (tile-height is libvips' rows per strip), deflate
+ * strips and tiles with predictor 2 (inflated by libdeflate), and one
+ * below the size rule, which decodes serially whatever it is asked.
+ */
+static const struct variant threaded[] = {
+	{ "many LZW strips", "compression=lzw,predictor=horizontal,"
+	  "tile-height=16", 3000, 0, 0, 0 },
+	{ "large striped deflate", "compression=deflate,tile-height=64",
+	  2400, 0, 0, 0 },
+	{ "striped deflate predictor", "compression=deflate,"
+	  "predictor=horizontal,tile-height=32", 2300, 0, 6, 0 },
+	{ "tiled deflate predictor", "tile,tile-width=128,tile-height=128,"
+	  "compression=deflate,predictor=horizontal", 2600, 0, 0, 0 },
+	{ "grey tiled deflate predictor", "tile,tile-width=64,tile-height=64,"
+	  "compression=deflate,predictor=horizontal", 2500, 1, 0, 0 },
+	{ "small, serial", "compression=lzw,tile-height=8", 900, 0, 0, 0 },
+};
+
+static void
+threads(const struct thumb_config *cfg, VipsImage *photo)
+{
+	static const unsigned counts[] = { 1, 2, 3, 4 };
+	size_t nc = sizeof(counts) / sizeof(counts[0]);
+
+	for (size_t i = 0; i < sizeof(threaded) / sizeof(threaded[0]); i++) {
+		const struct variant *v = &threaded[i];
+		char path[PATH_MAX];
+
+		if (make_variant(photo, v, path, sizeof(path)) != 0) {
+			tap(0, "%s: made", v->name);
+			continue;
+		}
+		same_bytes_on(cfg, v->name, path, 200, THUMB_CROP_NONE,
+			      counts, nc);
+		same_bytes_on(cfg, v->name, path, 300, THUMB_CROP_CENTRE,
+			      counts, nc);
 		unlink(path);
 	}
 }
@@ -362,6 +429,48 @@ srgb_profile(const struct thumb_config *cfg, VipsImage *photo)
 		g_object_unref(img);
 }
 
+/*
+ * Overwrites the middle fifth of PATH (strips: the directory is at the
+ * end) with 0xff, which LZW reads as codes past its table.  0 or -1.
+ */
+static int
+corrupt(const char *path)
+{
+	struct stat st;
+	uint8_t junk[4096];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = -1;
+
+	memset(junk, 0xff, sizeof(junk));
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		off_t from = st.st_size * 2 / 5, to = st.st_size * 3 / 5;
+
+		rc = 0;
+		for (off_t o = from; o < to && rc == 0; o += sizeof(junk))
+			if (pwrite(fd, junk, sizeof(junk), o) != sizeof(junk))
+				rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* A strip libtiff cannot decode, met on a thread: the path falls back. */
+static void
+corrupt_threaded(const struct thumb_config *base, VipsImage *photo)
+{
+	struct thumb_config cfg = *base;
+	char path[PATH_MAX];
+
+	cfg.tiff_threads = 2;
+	if (make_variant(photo, &threaded[0], path, sizeof(path)) != 0 ||
+	    corrupt(path) != 0)
+		tap(0, "corrupt strips, threads 2: made");
+	else
+		falls_back(&cfg, "corrupt strips, threads 2", path,
+			   THUMB_FORMAT_JPEG);
+	unlink(path);
+}
+
 /* Kept metadata and a truncated file: both left to libvips. */
 static void
 leftovers(const struct thumb_config *cfg, VipsImage *photo)
@@ -423,9 +532,11 @@ main(int argc, char **argv)
 		tap(0, "photograph loads");
 	} else {
 		identity(&cfg, photo);
+		threads(&cfg, photo);
 		srgb_profile(&cfg, photo);
 		fallbacks(&cfg, photo);
 		leftovers(&cfg, photo);
+		corrupt_threaded(&cfg, photo);
 		g_object_unref(photo);
 	}
 	thumb_shutdown();

@@ -12,7 +12,9 @@
  * the space; a space differs in another pid namespace; a leftover is a
  * temporary of our own space whose PID is no live thumper-worker; one of
  * another space is never removed; and names from before the space was
- * added still follow the PID rule.
+ * added still follow the PID rule.  A worker's scratch folder,
+ * "thumper-worker-PID-SPACE" in TMPDIR, follows the same rule: the pool
+ * removes those of dead workers of its own space when it starts.
  */
 #include <config.h>
 
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -249,6 +252,74 @@ START_TEST(the_walk_removes_only_our_dead_writers_files)
 }
 END_TEST
 
+/*
+ * A live thumper-worker: /bin/sleep run as DIR/thumper-worker, waited for
+ * until /proc shows its new name (bounded).
+ */
+static pid_t
+live_worker(const char *dir)
+{
+	char link[PATH_MAX], stat_path[64], buf[256];
+	pid_t pid;
+
+	snprintf(link, sizeof(link), "%s/thumper-worker", dir);
+	ck_assert_int_eq(symlink("/bin/sleep", link), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		execl(link, "thumper-worker", "60", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", (long)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(stat_path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f != NULL)
+			fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, "(thumper-worker)") != NULL)
+			return pid;
+		usleep(10000);
+	}
+	ck_abort_msg("the stand-in worker %ld never ran", (long)pid);
+	return -1;
+}
+
+START_TEST(dead_workers_scratch_folders_go)
+{
+	char dir[] = "/tmp/check_tmpclean.XXXXXX";
+	char dead_dir[256], live_dir[256], theirs[256], old[256];
+	pid_t dead = testutil_dead_pid(), live;
+	int status;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	live = live_worker(dir);
+	ck_assert_int_gt(tempname_scratch(dead_dir, sizeof(dead_dir), dir,
+					  dead), 0);
+	ck_assert_int_gt(tempname_scratch(live_dir, sizeof(live_dir), dir,
+					  live), 0);
+	snprintf(theirs, sizeof(theirs), "%s/thumper-worker-%ld-%08x", dir,
+		 (long)dead, (unsigned)(tempname_pidspace() ^ 0x80000000u));
+	ck_assert_int_eq(mkdir(dead_dir, 0700), 0);
+	ck_assert_int_eq(mkdir(live_dir, 0700), 0);
+	ck_assert_int_eq(mkdir(theirs, 0700), 0);
+	snprintf(old, sizeof(old), "%s/thumper-worker-%ld", dir, (long)dead);
+	ck_assert_int_eq(mkdir(old, 0700), 0);	/* named before SPACE */
+	put(dead_dir, "orcexec.abc123");	/* liborc's, left by a kill */
+	ck_assert_int_eq(tmpclean_scratch(dir), 2);
+	ck_assert_msg(!there(old, ""), "%s kept", old);
+	ck_assert_msg(!there(dead_dir, ""), "%s kept", dead_dir);
+	ck_assert_msg(there(live_dir, ""), "a live worker's %s removed",
+		      live_dir);
+	ck_assert_msg(there(theirs, ""), "another space's %s removed", theirs);
+	ck_assert_int_eq(kill(live, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(live, &status, 0), live);
+	ck_assert_int_eq(tmpclean_scratch(dir), 1);
+	ck_assert(!there(live_dir, ""));
+	ck_assert_int_eq(testutil_rmtree(dir), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -261,6 +332,7 @@ main(void)
 	tcase_add_test(tc, names_without_a_space_keep_the_pid_rule);
 	tcase_add_test(tc, other_names_are_not_temporaries);
 	tcase_add_test(tc, the_walk_removes_only_our_dead_writers_files);
+	tcase_add_test(tc, dead_workers_scratch_folders_go);
 	suite_add_tcase(s, tc);
 	/* Check has no skip; "# SKIP" in the case's name makes tap-driver one */
 	ns = tcase_create(geteuid() == 0 ? "namespaces"
