@@ -133,9 +133,7 @@ srgb_profile(VipsImage *head, bool grey)
  * by their high byte (vips_cast() with shift), while GREY16 to B_W goes
  * through float.  8-bit pixels with alpha too (fastout.h premultiplies
  * them and reduces in float, as libvips does), unless an output is JPEG:
- * thumb.c flattens those onto white with libvips.  And one size: for
- * several, thumb.c's libvips path reduces to a box that covers them all
- * and each size from that, which fastout.h does not.
+ * thumb.c flattens those onto white with libvips.
  */
 static bool
 streams(const struct thumb_config *cfg, const struct pngparse *png,
@@ -143,8 +141,7 @@ streams(const struct thumb_config *cfg, const struct pngparse *png,
 {
 	bool alpha = png->bands == 2 || png->bands == 4;
 
-	return job->n == 1 &&
-	       fastout_handles(cfg, job->outs, job->n, job->other) &&
+	return fastout_handles(cfg, job->outs, job->n, job->other) &&
 	       (alpha ? png->depth <= 8 && fastout_keeps_alpha(job->outs, job->n)
 		      : png->depth <= 8 || png->bands == 3);
 }

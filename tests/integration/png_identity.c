@@ -268,12 +268,12 @@ job_bit(const char *tag)
 }
 
 /*
- * The jobs that must go straight to fastout.h for SP: every job of one
- * size when the pixels are 8-bit without alpha, or RGB16 without (libvips
- * makes it sRGB before the reduce); when they are 8-bit with alpha (an
- * alpha channel, or tRNS, which libpng expands to one), the ones whose
- * output keeps the alpha: PNG and WebP, not JPEG, which libvips flattens;
- * none for the others, nor for several sizes at once.
+ * The jobs that must go straight to fastout.h for SP: every job when the
+ * pixels are 8-bit without alpha, or RGB16 without (libvips makes it
+ * sRGB before the reduce); when they are 8-bit with alpha (an alpha
+ * channel, or tRNS, which libpng expands to one), the ones whose outputs
+ * all keep the alpha: PNG and WebP, not JPEG, which libvips flattens;
+ * none for the others.
  */
 static unsigned
 direct_jobs_of(const struct testpng_spec *sp)
@@ -283,7 +283,7 @@ direct_jobs_of(const struct testpng_spec *sp)
 	if (sp->trns || (sp->colour & PNG_COLOR_MASK_ALPHA))
 		return sp->depth <= 8 ? keeps_alpha : 0;
 	if (sp->colour == PNG_COLOR_TYPE_RGB || sp->depth <= 8)
-		return keeps_alpha | job_bit("one");
+		return keeps_alpha | job_bit("one") | job_bit("three");
 	return 0;
 }
 
