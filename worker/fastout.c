@@ -1,5 +1,6 @@
 /*
- * fastout.c - from decoded rows to JPEG thumbnails (see fastout.h).
+ * fastout.c - from decoded rows to JPEG thumbnails (see fastout.h), and
+ * to the final pixels of the others.
  *
  * libjpeg reports errors by calling error_exit, which must not return:
  * it longjmps back to the one setjmp in fastout_finish(), and everything
@@ -87,6 +88,16 @@ fastout_handles(const struct thumb_config *cfg,
 	return true;
 }
 
+bool
+fastout_keeps_alpha(const struct thumb_output *outs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (outs[i].format == THUMB_FORMAT_JPEG ||
+		    outs[i].format == THUMB_FORMAT_AUTO)
+			return false;
+	return true;
+}
+
 void
 fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
 	       double *hs, double *vs)
@@ -105,12 +116,45 @@ fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
 }
 
 void
-fastout_target(const struct fastout *fo, size_t i, int *tw, int *th)
+fastout_cover_box(int w, int h, enum thumb_crop crop,
+		  const struct thumb_output *outs, size_t n, int *bw, int *bh)
 {
-	int swap = fo->orientation >= 5;
+	double scale = 0.0;
 
-	*tw = swap ? fo->outs[i].height : fo->outs[i].width;
-	*th = swap ? fo->outs[i].width : fo->outs[i].height;
+	for (size_t i = 0; i < n; i++) {
+		double sx = (double)outs[i].width / w;
+		double sy = (double)outs[i].height / h;
+		double s = crop == THUMB_CROP_NONE ? (sx < sy ? sx : sy)
+						   : (sx > sy ? sx : sy);
+		if (s > scale)
+			scale = s;
+	}
+	if (scale > 1.0)
+		scale = 1.0;
+	*bw = (int)(w * scale + 0.5);
+	*bh = (int)(h * scale + 0.5);
+	if (*bw < 1)
+		*bw = 1;
+	if (*bh < 1)
+		*bh = 1;
+}
+
+void
+fastout_first(const struct fastout *fo, int w, int h, size_t i, double *hs,
+	      double *vs)
+{
+	int swap = fo->orientation >= 5, tw, th;
+	enum thumb_crop crop = fo->cfg->crop;
+
+	if (fo->n > 1) {
+		fastout_cover_box(swap ? h : w, swap ? w : h, crop, fo->outs,
+				  fo->n, &tw, &th);
+		crop = THUMB_CROP_NONE;
+	} else {
+		tw = fo->outs[i].width;
+		th = fo->outs[i].height;
+	}
+	fastout_shrink(w, h, swap ? th : tw, swap ? tw : th, crop, hs, vs);
 }
 
 void
@@ -142,29 +186,109 @@ region_width(const struct fastout *fo)
 	return fo->cfg->crop != THUMB_CROP_NONE || fo->orientation != 1 ? 128 : 0;
 }
 
+/*
+ * A reducer of a W x H image by HS x VS; an image with alpha is
+ * premultiplied and reduced in float, as vips_thumbnail() does it, but
+ * only when both axes shrink.
+ */
+static struct resample *
+reducer(int w, int h, double hs, double vs, int bands)
+{
+	if ((bands == 2 || bands == 4) && hs != 1.0 && vs != 1.0)
+		return resample_new_alpha(w, h, hs, vs, bands);
+	return resample_new(w, h, hs, vs, bands);
+}
+
 int
 fastout_start(struct fastout *fo, int w, int h, int bands)
 {
-	fo->bands = bands;
-	for (size_t i = 0; i < fo->n; i++) {
-		double hs, vs;
-		int tw, th;
+	double hs, vs;
 
-		fastout_target(fo, i, &tw, &th);
-		fastout_shrink(w, h, tw, th, fo->cfg->crop, &hs, &vs);
-		fo->rs[i] = resample_new(w, h, hs, vs, bands);
-		if (fo->rs[i] == NULL ||
-		    resample_tiles(fo->rs[i], region_width(fo), REGION_ROWS) != 0)
-			return -1;
+	if ((bands == 2 || bands == 4) && !fastout_keeps_alpha(fo->outs, fo->n))
+		return -1;
+	fo->bands = bands;
+	if (fo->n > 1) {
+		/* render()'s copy of the base to memory: 128-wide tiles */
+		fastout_first(fo, w, h, 0, &hs, &vs);
+		fo->base = reducer(w, h, hs, vs, bands);
+		return fo->base != NULL &&
+		       resample_tiles(fo->base, 128, REGION_ROWS) == 0 ? 0 : -1;
 	}
-	return 0;
+	fastout_first(fo, w, h, 0, &hs, &vs);
+	fo->rs[0] = reducer(w, h, hs, vs, bands);
+	return fo->rs[0] != NULL &&
+	       resample_tiles(fo->rs[0], region_width(fo), REGION_ROWS) == 0
+		       ? 0 : -1;
 }
 
 void
 fastout_push(struct fastout *fo, const uint8_t *row)
 {
-	for (size_t i = 0; i < fo->n; i++)
-		resample_push(fo->rs[i], row);
+	resample_push(fo->base != NULL ? fo->base : fo->rs[0], row);
+}
+
+/*
+ * The SW x SH pixels SRC (B bytes each) turned upright by orientation O
+ * (vips_autorot()), the CW x CH box at X0, Y0 of the result into DST.
+ */
+static void
+turn(const uint8_t *src, int sw, int sh, int b, int o, int x0, int y0,
+     int cw, int ch, uint8_t *dst)
+{
+	for (int y = 0; y < ch; y++)
+		for (int x = 0; x < cw; x++) {
+			int X = x + x0, Y = y + y0, sx, sy;
+
+			switch (o) {
+			case 2: sx = sw - 1 - X; sy = Y; break;
+			case 3: sx = sw - 1 - X; sy = sh - 1 - Y; break;
+			case 4: sx = X; sy = sh - 1 - Y; break;
+			case 5: sx = Y; sy = X; break;
+			case 6: sx = Y; sy = sh - 1 - X; break;
+			case 7: sx = sw - 1 - Y; sy = sh - 1 - X; break;
+			case 8: sx = sw - 1 - Y; sy = X; break;
+			default: sx = X; sy = Y; break;
+			}
+			memcpy(dst + ((size_t)y * cw + x) * b,
+			       src + ((size_t)sy * sw + sx) * b, b);
+		}
+}
+
+/*
+ * Several outputs, as thumb.c's render() makes them: the base turned
+ * upright and held in memory, then each output reduced from it by
+ * vips_thumbnail_image(), whose regions are those of one output from a
+ * source already upright.  Returns 0 or -1.
+ */
+static int
+from_base(struct fastout *fo)
+{
+	int sw, sh, uw, uh, b = fo->bands, o = fo->orientation;
+	uint8_t *up;
+
+	resample_size(fo->base, &sw, &sh);
+	uw = o >= 5 ? sh : sw;
+	uh = o >= 5 ? sw : sh;
+	if ((up = malloc((size_t)uw * uh * b)) == NULL)
+		return -1;
+	turn(resample_result(fo->base), sw, sh, b, o, 0, 0, uw, uh, up);
+	fo->orientation = 1;
+	for (size_t i = 0; i < fo->n; i++) {
+		double hs, vs;
+
+		fastout_shrink(uw, uh, fo->outs[i].width, fo->outs[i].height,
+			       fo->cfg->crop, &hs, &vs);
+		fo->rs[i] = reducer(uw, uh, hs, vs, b);
+		if (fo->rs[i] == NULL ||
+		    resample_tiles(fo->rs[i], region_width(fo), REGION_ROWS)) {
+			free(up);
+			return -1;
+		}
+		for (int y = 0; y < uh; y++)
+			resample_push(fo->rs[i], up + (size_t)y * uw * b);
+	}
+	free(up);
+	return 0;
 }
 
 /*
@@ -196,23 +320,7 @@ orient_crop(const struct fastout *fo, struct enc *e, size_t i, int *cw,
 	e->turned = malloc((size_t)*cw * *ch * b);
 	if (e->turned == NULL)
 		return NULL;
-	for (int y = 0; y < *ch; y++)
-		for (int x = 0; x < *cw; x++) {
-			int X = x + x0, Y = y + y0, sx, sy;
-
-			switch (o) {
-			case 2: sx = sw - 1 - X; sy = Y; break;
-			case 3: sx = sw - 1 - X; sy = sh - 1 - Y; break;
-			case 4: sx = X; sy = sh - 1 - Y; break;
-			case 5: sx = Y; sy = X; break;
-			case 6: sx = Y; sy = sh - 1 - X; break;
-			case 7: sx = sw - 1 - Y; sy = sh - 1 - X; break;
-			case 8: sx = sw - 1 - Y; sy = X; break;
-			default: sx = X; sy = Y; break;
-			}
-			memcpy(e->turned + ((size_t)y * *cw + x) * b,
-			       src + ((size_t)sy * sw + sx) * b, b);
-		}
+	turn(src, sw, sh, b, o, x0, y0, *cw, *ch, e->turned);
 	return e->turned;
 }
 
@@ -283,6 +391,10 @@ fastout_finish(struct fastout *fo, void **bufs, size_t *lens, char *hash)
 
 	if (e == NULL)
 		return -1;
+	if (fo->base != NULL && from_base(fo) != 0) {
+		free(e);
+		return -1;
+	}
 	e->ci.err = jpeg_std_error(&e->jerr);
 	e->jerr.error_exit = error_exit_cb;
 	e->ci.client_data = e;
@@ -315,6 +427,8 @@ fastout_finish(struct fastout *fo, void **bufs, size_t *lens, char *hash)
 void
 fastout_free(struct fastout *fo)
 {
+	resample_free(fo->base);
+	fo->base = NULL;
 	for (size_t i = 0; i < fo->n; i++) {
 		resample_free(fo->rs[i]);
 		fo->rs[i] = NULL;

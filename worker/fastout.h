@@ -6,8 +6,11 @@
  * feeds the rows here: vips_thumbnail()'s shrink arithmetic, libvips'
  * reduce (resample.h), its autorotation (vips_autorot()) and centre crop
  * (vips_smartcrop()), and a libjpeg-turbo encode with jpegsave's settings
- * (4:2:0 below Q 90, no metadata).  What that cannot match the fast path
- * refuses before it starts: fastout_handles().
+ * (4:2:0 below Q 90, no metadata); other formats through the caller's
+ * encoder (struct fastout_encoder), which for an image with alpha
+ * (fastout_keeps_alpha()) gets it premultiplied, reduced and
+ * unpremultiplied as vips_thumbnail() would.  What that cannot match the
+ * fast path refuses before it starts: fastout_handles().
  */
 #ifndef THUMPER_FASTOUT_H
 #define THUMPER_FASTOUT_H
@@ -22,7 +25,8 @@
 
 /*
  * An encoder of the outputs that are not JPEG, given by the caller: the
- * output O's final pixels (W x H, BANDS 1 or 3, rows packed) into *BUF
+ * output O's final pixels (W x H, BANDS 1 to 4: grey, grey and alpha,
+ * RGB, RGBA; rows packed) into *BUF
  * (malloc'd) / *LEN.  Returns 0 or -1.  thumb.c's runs libvips' own
  * saver, so that these thumbnails too are the libvips path's.
  */
@@ -40,8 +44,9 @@ struct fastout {
 	const struct thumb_output *outs;
 	size_t n;
 	int orientation;	/* EXIF or TIFF orientation, 1..8 */
-	int bands;		/* 1 or 3 */
+	int bands;		/* 1 to 4; 2 and 4 end in alpha */
 	const struct fastout_encoder *other;	/* NULL: JPEG only */
+	struct resample *base;	/* several outputs: the cover box's */
 	struct resample *rs[SETTINGS_MAX_SIZES];
 };
 
@@ -55,30 +60,56 @@ bool fastout_handles(const struct thumb_config *cfg,
 		     const struct fastout_encoder *other);
 
 /*
+ * Whether OUTS[0..N) can keep an alpha band: none is JPEG, which would
+ * need vips_flatten() (thumb.c's libvips path does that).  fastout.h
+ * takes 2 and 4 bands only for such outputs.
+ */
+bool fastout_keeps_alpha(const struct thumb_output *outs, size_t n);
+
+/*
  * vips_thumbnail_calculate_shrink() with size "down": the factors that
  * fit (or, cropping, fill) a TW x TH box with a W x H image.
  */
 void fastout_shrink(int w, int h, int tw, int th, enum thumb_crop crop,
 		    double *hs, double *vs);
 
-/* Output I's box in the axes of the image as stored (before rotation). */
-void fastout_target(const struct fastout *fo, size_t i, int *tw, int *th);
+/*
+ * The box thumb.c's libvips path shrinks a W x H image (upright) to
+ * first when it makes N outputs: the smallest image of its aspect that
+ * covers every output, which it holds in memory and makes each output
+ * from.  The fast paths follow it (fastout_start()).
+ */
+void fastout_cover_box(int w, int h, enum thumb_crop crop,
+		       const struct thumb_output *outs, size_t n, int *bw,
+		       int *bh);
+
+/*
+ * The factors by which the decoded W x H image (as stored, before
+ * rotation) is reduced for output I: that output's box, or with several
+ * outputs the cover box (uncropped), whatever I.
+ */
+void fastout_first(const struct fastout *fo, int w, int h, size_t i,
+		   double *hs, double *vs);
 
 /*
  * Sets FO up for OUTS[0..N), orientation 1, JPEG only; the caller sets
- * orientation once it has read it, before fastout_target() or
+ * orientation once it has read it, before fastout_first() or
  * fastout_start(), and OTHER if it has one.
  */
 void fastout_init(struct fastout *fo, const struct thumb_config *cfg,
 		  const struct thumb_output *outs, size_t n);
 
 /*
- * Makes one reducer per output for a W x H image of BANDS (1 or 3)
- * channels.  Returns 0 or -1 (out of memory, a size it cannot use).
+ * Makes the reducer of a W x H image of BANDS channels: 1 or 3, or 2 or
+ * 4 ending in alpha when fastout_keeps_alpha() (premultiplied as
+ * vips_thumbnail() does, resample_new_alpha()); one output's, or with
+ * several the cover box's, from which fastout_finish() reduces each
+ * output as libvips' path does.  Returns 0 or -1 (out of memory, a size
+ * or outputs it cannot use).
  */
 int fastout_start(struct fastout *fo, int w, int h, int bands);
 
-/* Feeds the next of the H rows (W * BANDS bytes) to every output. */
+/* Feeds the next of the H rows (W * BANDS bytes) to the reducer. */
 void fastout_push(struct fastout *fo, const uint8_t *row);
 
 /*

@@ -173,10 +173,9 @@ choose_scale(const struct job *j, int w, int h)
 
 	for (size_t i = 0; i < j->fo.n; i++) {
 		double hs, vs, s;
-		int tw, th, k;
+		int k;
 
-		fastout_target(&j->fo, i, &tw, &th);
-		fastout_shrink(w, h, tw, th, j->fo.cfg->crop, &hs, &vs);
+		fastout_first(&j->fo, w, h, i, &hs, &vs);
 		s = hs < vs ? hs : vs;
 		if (j->rule == THUMB_JPEG_FAST_DRAFT)
 			k = s >= 8 ? 8 : s >= 4 ? 4 : s >= 2 ? 2 : 1;

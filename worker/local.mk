@@ -11,7 +11,8 @@ worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/jpegscan.c %D%/jpegscan.h %D%/tifffast.c %D%/tifffast.h \
 	%D%/tiffdecode.c %D%/tiffdecode.h %D%/tiffstrips.c %D%/tiffstrips.h \
 	%D%/lzw.c %D%/lzw.h \
-	%D%/resample.c %D%/resample.h %D%/icc.c %D%/icc.h \
+	%D%/resample.c %D%/resample.h %D%/resample_alpha.c \
+	%D%/resample_int.h %D%/icc.c %D%/icc.h \
 	%D%/pngfast.c %D%/pngfast.h %D%/pngparse.c %D%/pngparse.h \
 	%D%/pngdecode.c %D%/pngdecode.h %D%/pngfilter.c %D%/pngfilter.h \
 	%D%/thumbhash.c %D%/thumbhash.h %D%/placeholder.c %D%/placeholder.h

@@ -128,22 +128,22 @@ srgb_profile(VipsImage *head, bool grey)
 
 /*
  * Whether the thumbnail can come from fastout.h: what it makes (metadata
- * stripped, no attention crop), from pixels without alpha (libvips
- * premultiplies an alpha band and reduces in float) that are 8-bit or
- * become 8-bit before the reduce: vips_thumbnail() turns RGB16 into sRGB
- * first, by their high byte (vips_cast() with shift), while GREY16 to
- * B_W goes through float.  And one size: for several, thumb.c's libvips
- * path reduces to a box that covers them all and each size from that,
- * which fastout.h does not.
+ * stripped, no attention crop), from pixels that are 8-bit or become
+ * 8-bit before the reduce: vips_thumbnail() turns RGB16 into sRGB first,
+ * by their high byte (vips_cast() with shift), while GREY16 to B_W goes
+ * through float.  8-bit pixels with alpha too (fastout.h premultiplies
+ * them and reduces in float, as libvips does), unless an output is JPEG:
+ * thumb.c flattens those onto white with libvips.
  */
 static bool
 streams(const struct thumb_config *cfg, const struct pngparse *png,
 	const struct pngfast_job *job)
 {
-	return job->n == 1 &&
-	       fastout_handles(cfg, job->outs, job->n, job->other) &&
-	       (png->bands == 1 || png->bands == 3) &&
-	       (png->depth <= 8 || png->bands == 3);
+	bool alpha = png->bands == 2 || png->bands == 4;
+
+	return fastout_handles(cfg, job->outs, job->n, job->other) &&
+	       (alpha ? png->depth <= 8 && fastout_keeps_alpha(job->outs, job->n)
+		      : png->depth <= 8 || png->bands == 3);
 }
 
 /* What stream() feeds: fastout.h, and for 16-bit rows an 8-bit one. */

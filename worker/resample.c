@@ -1,5 +1,6 @@
 /*
- * resample.c - vips_resize() for 8-bit rows, streamed (see resample.h).
+ * resample.c - vips_resize() for 8-bit rows, streamed (see resample.h);
+ * the plan, and the 8-bit arithmetic (resample_alpha.c has the float).
  *
  * Two ideas to keep in mind when changing it:
  *  - Each axis is planned once (struct axis): an optional integer box
@@ -8,8 +9,9 @@
  *    (output size round(in / factor), offset (1 + extra) / 2 - 1, tap
  *    position quantised to 1/64; horizontal weights truncated to 12 bits
  *    as reduceh's C code has them, vertical ones in 6 bits as reducev's
- *    liborc code has them).  Change nothing here without the quality
- *    test (PSNR against libvips).
+ *    liborc code has them; the doubles themselves for float rows).
+ *    Change nothing here without the quality test (PSNR against
+ *    libvips) and tests/integration/png_identity.
  *  - Rows stream through: the vertical pass keeps a ring of the last
  *    n_taps box-shrunk rows and emits an output row as soon as its last
  *    tap has arrived, so memory is a few rows, not the decoded image.
@@ -20,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker/resample.h"
+#include "worker/resample_int.h"
 
 #define FIX_SHIFT 12			/* VIPS_INTERPOLATE_SHIFT: reduceh */
 #define FIX_ONE (1 << FIX_SHIFT)
@@ -29,60 +31,31 @@
 #define POS_SCALE 64			/* VIPS_TRANSFORM_SCALE */
 #define GAP 2.0				/* vips_resize()'s default gap */
 #define MAX_TAPS 1024
-#define LANES 16			/* rows are padded to a multiple */
+#define LANCZOS_A 3
 
-struct axis {
-	int in;			/* input size */
-	int out;		/* output size */
-	int box;		/* integer box shrink first (1: none) */
-	int mid;		/* size after the box shrink */
-	int taps;		/* Lanczos taps per output (1: copy) */
-	int *first;		/* per output: first tap, may lie outside */
-	int16_t *w;		/* per output: taps weights */
-};
-
-struct resample {
-	struct axis h, v;
-	double hfactor, vfactor;	/* what axis_plan() took */
-	int bands;
-	size_t in_row;		/* in.w * bands */
-	size_t stride;		/* in_row rounded up to LANES */
-	size_t out_row;		/* out.w * bands */
-	int rows_in;		/* input rows pushed */
-	int rows_mid;		/* box-shrunk rows completed */
-	int rows_out;		/* output rows emitted */
-	uint32_t *sum;		/* box shrink accumulator, in_row */
-	uint8_t *ring;		/* v.taps box-shrunk rows of in_row */
-	int16_t *acc;		/* vertical accumulator, in_row */
-	uint8_t *vrow;		/* one vertically reduced row, in_row */
-	uint8_t *hbox;		/* that row box-shrunk, h.mid * bands */
-	uint8_t *out;		/* the result */
-};
-
-static double
-sinc(double x)
-{
-	if (x == 0.0)
-		return 1.0;
-	x *= M_PI;
-	return sin(x) / x;
-}
-
-static double
-lanczos3(double x)
-{
-	return x >= -3 && x <= 3 ? sinc(x) * sinc(x / 3) : 0.0;
-}
-
-/* libvips' calculate_coefficients(): N weights summing to 1. */
+/*
+ * libvips' calculate_coefficients_lanczos() for a = 3: N weights summing
+ * to 1, each by its very expression, since the float path uses them as
+ * they come out.
+ */
 static void
 make_mask(double *c, int n, double shrink, double x)
 {
 	double sum = 0.0, half = x + n / 2.0 - 1;
 
 	for (int i = 0; i < n; i++) {
-		c[i] = lanczos3((i - half) / shrink);
-		sum += c[i];
+		double xp = (i - half) / shrink, l;
+
+		if (xp == 0.0)
+			l = 1.0;
+		else if (xp < -LANCZOS_A || xp > LANCZOS_A)
+			l = 0.0;
+		else
+			l = (double)LANCZOS_A * sin(M_PI * xp) *
+			    sin(M_PI * xp / (double)LANCZOS_A) /
+			    (M_PI * M_PI * xp * xp);
+		c[i] = l;
+		sum += l;
 	}
 	for (int i = 0; i < n; i++)
 		c[i] /= sum;
@@ -176,9 +149,15 @@ axis_plan(struct axis *a, int in, double factor, int vertical, int tile)
 		return -1;
 	free(a->first);
 	free(a->w);
+	free(a->wf);
+	a->w = NULL;
+	a->wf = NULL;
 	a->first = malloc(a->out * sizeof(*a->first));
-	a->w = malloc((size_t)a->out * a->taps * sizeof(*a->w));
-	if (a->first == NULL || a->w == NULL)
+	if (a->exact)
+		a->wf = malloc((size_t)a->out * a->taps * sizeof(*a->wf));
+	else
+		a->w = malloc((size_t)a->out * a->taps * sizeof(*a->w));
+	if (a->first == NULL || (a->w == NULL && a->wf == NULL))
 		return -1;
 	offset = (1 + extra) / 2.0 - 1;
 	pad = (a->taps + 1) / 2 - 1;
@@ -197,30 +176,15 @@ axis_plan(struct axis *a, int in, double factor, int vertical, int tile)
 		t = (sub + 1) >> 1;
 		a->first[o] = (int)pos - pad;
 		make_mask(c, a->taps, factor, (float)t / POS_SCALE);
-		if (vertical)
+		if (a->exact)
+			memcpy(a->wf + (size_t)o * a->taps, c,
+			       a->taps * sizeof(*c));
+		else if (vertical)
 			fix6(c, a->w + (size_t)o * a->taps, a->taps);
 		else
 			fix12(c, a->w + (size_t)o * a->taps, a->taps);
 	}
 	return 0;
-}
-
-/* The last box-shrunk row output O reads, clamped into the image. */
-static int
-axis_last(const struct axis *a, int o)
-{
-	int last;
-
-	if (a->taps == 1)
-		return o;
-	last = a->first[o] + a->taps - 1;
-	return last < a->mid ? last : a->mid - 1;
-}
-
-static int
-clamp(int i, int n)
-{
-	return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
 static uint8_t
@@ -230,8 +194,13 @@ fix_to_u8(int32_t v)
 	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
 }
 
-struct resample *
-resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
+/*
+ * The reducer both kinds share: R's fields and plan, with weights for
+ * 8-bit rows or, ALPHA, for float ones.  Returns NULL as resample_new().
+ */
+static struct resample *
+plan(int in_w, int in_h, double hshrink, double vshrink, int bands,
+     bool alpha)
 {
 	struct resample *r;
 	double hscale, vscale;
@@ -245,26 +214,54 @@ resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
 	hscale = fmax(1.0 / hshrink, 1.0 / in_w);
 	vscale = fmax(1.0 / vshrink, 1.0 / in_h);
 	r->bands = bands;
+	r->alpha = r->h.exact = r->v.exact = alpha;
 	r->in_row = (size_t)in_w * bands;
 	r->stride = (r->in_row + LANES - 1) / LANES * LANES;
 	r->hfactor = hscale < 1.0 ? 1.0 / hscale : 1.0;
 	r->vfactor = vscale < 1.0 ? 1.0 / vscale : 1.0;
 	if (axis_plan(&r->h, in_w, r->hfactor, 0, 0) != 0 ||
-	    axis_plan(&r->v, in_h, r->vfactor, 1, 1) != 0)
-		goto fail;
+	    axis_plan(&r->v, in_h, r->vfactor, 1, 1) != 0 ||
+	    (r->out = malloc((size_t)r->h.out * bands * r->v.out)) == NULL) {
+		resample_free(r);
+		return NULL;
+	}
 	r->out_row = (size_t)r->h.out * bands;
+	return r;
+}
+
+struct resample *
+resample_new(int in_w, int in_h, double hshrink, double vshrink, int bands)
+{
+	struct resample *r = plan(in_w, in_h, hshrink, vshrink, bands, false);
+
+	if (r == NULL)
+		return NULL;
 	r->sum = calloc(r->in_row, sizeof(*r->sum));
 	r->ring = calloc(r->v.taps, r->stride);
 	r->acc = malloc(r->stride * sizeof(*r->acc));
 	r->vrow = malloc(r->stride);
 	r->hbox = malloc((size_t)r->h.mid * bands);
-	r->out = malloc(r->out_row * r->v.out);
-	if (!r->sum || !r->ring || !r->acc || !r->vrow || !r->hbox || !r->out)
-		goto fail;
+	if (!r->sum || !r->ring || !r->acc || !r->vrow || !r->hbox) {
+		resample_free(r);
+		return NULL;
+	}
 	return r;
-fail:
-	resample_free(r);
-	return NULL;
+}
+
+struct resample *
+resample_new_alpha(int in_w, int in_h, double hshrink, double vshrink,
+		   int bands)
+{
+	struct resample *r;
+
+	if (bands != 2 && bands != 4)
+		return NULL;
+	r = plan(in_w, in_h, hshrink, vshrink, bands, true);
+	if (r != NULL && resample_alpha_alloc(r) != 0) {
+		resample_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 int
@@ -473,6 +470,10 @@ resample_push(struct resample *r, const uint8_t *row)
 	const struct axis *a = &r->v;
 	int k = a->box, in_group;
 
+	if (r->alpha) {
+		resample_alpha_push(r, row);
+		return;
+	}
 	if (r->rows_in >= a->in)
 		return;
 	in_group = r->rows_in++ % k;
@@ -505,13 +506,22 @@ resample_free(struct resample *r)
 		return;
 	free(r->h.first);
 	free(r->h.w);
+	free(r->h.wf);
 	free(r->v.first);
 	free(r->v.w);
+	free(r->v.wf);
 	free(r->sum);
 	free(r->ring);
 	free(r->acc);
 	free(r->vrow);
 	free(r->hbox);
+	free(r->frow);
+	free(r->fsum);
+	free(r->fring);
+	free(r->facc);
+	free(r->fvrow);
+	free(r->fhbox);
+	free(r->fout);
 	free(r->out);
 	free(r);
 }

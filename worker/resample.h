@@ -8,6 +8,9 @@
  * horizontal, 12-bit fixed-point weights, centre convention, edges
  * extended by copying.  So a thumbnail from the fast path has the size
  * libvips would give it and pixels within a level or two of its own.
+ * With an alpha band, vips_thumbnail() premultiplies and reduces in
+ * float, and so does resample_new_alpha(): there the pixels are libvips'
+ * own, bit for bit.
  */
 #ifndef THUMPER_RESAMPLE_H
 #define THUMPER_RESAMPLE_H
@@ -24,6 +27,16 @@ struct resample;
  */
 struct resample *resample_new(int in_w, int in_h, double hshrink,
 			      double vshrink, int bands);
+
+/*
+ * The same for BANDS 2 or 4, the last alpha, reduced as vips_thumbnail()
+ * reduces such an image when neither factor is 1: vips_premultiply() to
+ * float, vips_resize() on the floats, vips_unpremultiply() and
+ * vips_cast() back (resample_alpha.c).  Rows in and the result out are
+ * 8-bit as for resample_new().
+ */
+struct resample *resample_new_alpha(int in_w, int in_h, double hshrink,
+				    double vshrink, int bands);
 
 /*
  * Before the first row: libvips will compute the result in regions

@@ -43,6 +43,7 @@
 #include <webp/mux.h>
 
 #include "lib/fsutil.h"
+#include "worker/fastout.h"
 #include "worker/icc.h"
 #include "worker/jpegfast.h"
 #include "worker/placeholder.h"
@@ -292,34 +293,6 @@ write_atomic(const char *path, const void *buf, size_t len,
 	return rc;
 }
 
-/*
- * The box the shared decode is shrunk to: the smallest image of the
- * source's aspect (W x H after rotation) that covers every output.
- */
-static void
-cover_box(int w, int h, enum thumb_crop crop, const struct thumb_output *outs,
-	  size_t n, int *bw, int *bh)
-{
-	double scale = 0.0;
-
-	for (size_t i = 0; i < n; i++) {
-		double sx = (double)outs[i].width / w;
-		double sy = (double)outs[i].height / h;
-		double s = crop == THUMB_CROP_NONE ? (sx < sy ? sx : sy)
-						   : (sx > sy ? sx : sy);
-		if (s > scale)
-			scale = s;
-	}
-	if (scale > 1.0)
-		scale = 1.0;
-	*bw = (int)(w * scale + 0.5);
-	*bh = (int)(h * scale + 0.5);
-	if (*bw < 1)
-		*bw = 1;
-	if (*bh < 1)
-		*bh = 1;
-}
-
 static VipsInteresting
 crop_of(enum thumb_crop crop)
 {
@@ -511,7 +484,7 @@ render(const struct thumb_config *cfg, const struct input *in, int w, int h,
 	} else {
 		int bw, bh;
 
-		cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
+		fastout_cover_box(w, h, cfg->crop, outs, n, &bw, &bh);
 		base = shrink(in, bw, bh, VIPS_INTERESTING_NONE, v, c->grey);
 		if (base != NULL)
 			mem = vips_image_copy_memory(base);
@@ -584,7 +557,8 @@ fast_paths(const struct thumb_config *cfg, int fd, size_t size,
 
 /*
  * fastout.h's encoder of the outputs that are not JPEG: the final pixels
- * as the image the libvips path would have at that point (HEAD's
+ * as the image the libvips path would have at that point (B_W or sRGB,
+ * with or without alpha, as vips_thumbnail() leaves it; HEAD's
  * resolution, which pngsave writes), through the same encode().
  */
 static int
@@ -599,8 +573,8 @@ encode_pixels(void *head, const struct thumb_output *o, const uint8_t *px,
 	if (mem == NULL)
 		return -1;
 	if (vips_copy(mem, &img, "interpretation",
-		      bands == 1 ? VIPS_INTERPRETATION_B_W
-				 : VIPS_INTERPRETATION_sRGB,
+		      bands < 3 ? VIPS_INTERPRETATION_B_W
+				: VIPS_INTERPRETATION_sRGB,
 		      "xres", src->Xres, "yres", src->Yres, NULL) == 0) {
 		rc = encode(img, o, true, buf, len);
 		g_object_unref(img);

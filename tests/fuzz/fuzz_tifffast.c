@@ -7,8 +7,9 @@
  * per output and no reason, on fallback no buffer and a reason when the
  * bytes start like a TIFF.
  * fuzz-sources: worker/tifffast.c worker/fastout.c worker/resample.c
- * fuzz-sources: worker/icc.c worker/placeholder.c worker/thumbhash.c
- * fuzz-sources: worker/tiffdecode.c worker/tiffstrips.c worker/lzw.c
+ * fuzz-sources: worker/resample_alpha.c worker/icc.c worker/placeholder.c
+ * fuzz-sources: worker/thumbhash.c worker/tiffdecode.c worker/tiffstrips.c
+ * fuzz-sources: worker/lzw.c
  * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips libdeflate
  */
 #include <config.h>

@@ -11,7 +11,10 @@
  * is thumbnailed by thumb_make() with png_fast on and off: one size and
  * three sizes at once, to JPEG, PNG and WebP, crop none and centre, and
  * every thumbnail must be the same file both ways, the fast one made by
- * "png-fast".  Then the files the path must leave to libvips, each with
+ * "png-fast", and the jobs that must go straight from the decoded rows
+ * to fastout.h must have (one size; without alpha any format, with
+ * alpha PNG and WebP, whose float reduce must match libvips' bit for
+ * bit).  Then the files the path must leave to libvips, each with
  * the same result as libvips and the reason in the engine field: a CRC
  * error, a bad Adler-32, APNG, an iCCP other than sRGB, kept metadata,
  * an image over the memory budget, an unknown critical chunk; and failures that must stay
@@ -84,6 +87,11 @@ static const struct testpng_spec specs[] = {
 	/* 1600x1203 to 64x48: libvips steps 25.0625 rows at a time, so where
 	 * its regions start changes the rounding (fastout.c, REGION_ROWS) */
 	{ "rgb8-drift", PNG_COLOR_TYPE_RGB, 8, 0, 1600, 1203, 0 },
+	/* alpha, reduced in float, at factors (5.28, 10.56, 3.52, 7.04) where
+	 * the regions' restarts move taps; here, and at every size from 600
+	 * to 1700 rows tried, only from ty 64 to the next row's ty 0, which
+	 * has the same double weights, so in float the result is the same */
+	{ "rgba8-drift", PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 704, 1056, 0 },
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -153,14 +161,17 @@ run_job(const struct thumb_config *cfg, const char *src, const struct job *j,
 		o->bytes[i] = ctest_slurp(paths[i], &o->len[i]);
 }
 
-/* both_ways()'s fast runs that made the thumbnails by fastout.h */
-static int direct_runs;
+/*
+ * both_ways()'s jobs whose fast run made the thumbnails by fastout.h:
+ * bit K for jobs[K], one mask per crop.
+ */
+static unsigned direct_jobs[2];
 
 /*
  * Thumbnails SRC with every job and crop, png_fast off and on.  Returns
  * how many results differ (status, reason or bytes); sets ENGINE to the
  * fast runs' engine when they all agree, else to "(mixed)" (both of the
- * fast path's ways count as "png-fast"; direct_runs counts the first),
+ * fast path's ways count as "png-fast"; direct_jobs notes the first),
  * and *ROTATED when a landscape source gave a portrait thumbnail.
  */
 static int
@@ -173,7 +184,7 @@ both_ways(const struct thumb_config *base, const char *src, char *engine,
 
 	engine[0] = '\0';
 	*rotated = 0;
-	direct_runs = 0;
+	direct_jobs[0] = direct_jobs[1] = 0;
 	for (size_t c = 0; c < 2; c++)
 		for (size_t k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++) {
 			struct thumb_config cfg = *base;
@@ -204,7 +215,8 @@ both_ways(const struct thumb_config *base, const char *src, char *engine,
 					       on.len[i]);
 					diffs++;
 				}
-			direct_runs += strcmp(on.res.engine, "png-fast") == 0;
+			if (strcmp(on.res.engine, "png-fast") == 0)
+				direct_jobs[c] |= 1u << k;
 			if (strcmp(on.res.engine, "png-fast + libvips") == 0)
 				snprintf(on.res.engine, sizeof(on.res.engine),
 					 "png-fast");
@@ -245,26 +257,52 @@ srgb_tagged(const struct thumb_config *cfg)
 		vips_area_unref(VIPS_AREA(icc));
 }
 
-/*
- * Whether SP's pixels are 8-bit without alpha, or RGB16 without (libvips
- * makes it sRGB before the reduce), so that every job of one size goes
- * straight to fastout.h (and none for the others).
- */
-static bool
-opaque8(const struct testpng_spec *sp)
+/* The bit of jobs[] tagged TAG. */
+static unsigned
+job_bit(const char *tag)
 {
-	if (sp->trns)
-		return false;
-	if (sp->colour == PNG_COLOR_TYPE_RGB)
-		return true;
-	return sp->depth <= 8 && (sp->colour == PNG_COLOR_TYPE_GRAY ||
-				  sp->colour == PNG_COLOR_TYPE_PALETTE);
+	for (size_t k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++)
+		if (strcmp(jobs[k].tag, tag) == 0)
+			return 1u << k;
+	return 0;
+}
+
+/*
+ * The jobs that must go straight to fastout.h for SP: every job when the
+ * pixels are 8-bit without alpha, or RGB16 without (libvips makes it
+ * sRGB before the reduce); when they are 8-bit with alpha (an alpha
+ * channel, or tRNS, which libpng expands to one), the ones whose outputs
+ * all keep the alpha: PNG and WebP, not JPEG, which libvips flattens;
+ * none for the others.
+ */
+static unsigned
+direct_jobs_of(const struct testpng_spec *sp)
+{
+	unsigned keeps_alpha = job_bit("png") | job_bit("webp");
+
+	if (sp->trns || (sp->colour & PNG_COLOR_MASK_ALPHA))
+		return sp->depth <= 8 ? keeps_alpha : 0;
+	if (sp->colour == PNG_COLOR_TYPE_RGB || sp->depth <= 8)
+		return keeps_alpha | job_bit("one") | job_bit("three");
+	return 0;
+}
+
+/* The tags of the jobs in MASK into BUF, "none" for none. */
+static const char *
+job_tags(unsigned mask, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++)
+		if (mask & (1u << k))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+				 buf[0] ? " " : "", jobs[k].tag);
+	return buf[0] ? buf : "none";
 }
 
 static void
 generated(const struct thumb_config *cfg)
 {
-	char path[PATH_MAX], engine[THUMB_ENGINE_MAX];
+	char path[PATH_MAX], engine[THUMB_ENGINE_MAX], tags[2][32];
 	int rotated;
 
 	for (size_t i = 0; i < NSPECS; i++)
@@ -283,9 +321,12 @@ generated(const struct thumb_config *cfg)
 			tap(diffs == 0 && strcmp(engine, "png-fast") == 0,
 			    "%s%s: the same thumbnails, made by %s", sp->name,
 			    il ? " (Adam7)" : "", engine);
-			tap(direct_runs == (opaque8(sp) ? 6 : 0),
-			    "%s%s: %d of 8 runs fed fastout.h", sp->name,
-			    il ? " (Adam7)" : "", direct_runs);
+			tap(direct_jobs[0] == direct_jobs_of(sp) &&
+				    direct_jobs[1] == direct_jobs_of(sp),
+			    "%s%s: jobs fed fastout.h: %s, with a crop %s",
+			    sp->name, il ? " (Adam7)" : "",
+			    job_tags(direct_jobs[0], tags[0], sizeof(tags[0])),
+			    job_tags(direct_jobs[1], tags[1], sizeof(tags[1])));
 			if (sp->extra & X_EXIF6)
 				tap(rotated, "%s%s: turned by its eXIf "
 				    "orientation", sp->name, il ? " (Adam7)" : "");

@@ -246,6 +246,66 @@ identity(const struct thumb_config *cfg, VipsImage *photo)
 }
 
 /*
+ * Three sizes at once (thumb.c's libvips path reduces to a box covering
+ * them, then each from that, and fastout.c must follow it): the same
+ * three files both ways, the fast one made by tiff-fast, with and without
+ * a crop, upright and turned.
+ */
+static void
+several_sizes(const struct thumb_config *base, VipsImage *photo)
+{
+	static const size_t picks[] = { 1, 5, 11, 14 };
+	static const int box[3][2] = { { 200, 200 }, { 100, 100 }, { 31, 57 } };
+
+	for (size_t k = 0; k < sizeof(picks) / sizeof(picks[0]); k++)
+		for (int c = 0; c < 2; c++) {
+			const struct variant *v = &same[picks[k]];
+			struct thumb_config cfg = *base;
+			struct thumb_output o[3];
+			struct thumb_result res[2];
+			char src[PATH_MAX], out[3][PATH_MAX];
+			uint8_t *bytes[2][3] = { { NULL } };
+			size_t len[2][3] = { { 0 } };
+			int same_files = 1;
+
+			if (make_variant(photo, v, src, sizeof(src)) != 0) {
+				tap(0, "%s: made", v->name);
+				continue;
+			}
+			cfg.crop = c ? THUMB_CROP_CENTRE : THUMB_CROP_NONE;
+			for (int i = 0; i < 3; i++) {
+				snprintf(out[i], sizeof(out[i]), "%s/s%d.jpg",
+					 tmpdir, i);
+				o[i] = (struct thumb_output){ box[i][0], box[i][1],
+					THUMB_FORMAT_JPEG, 85, out[i] };
+			}
+			for (int f = 0; f < 2; f++) {
+				cfg.tiff_fast = f;
+				thumb_make(&cfg, src, o, 3, &res[f]);
+				for (int i = 0; i < 3; i++) {
+					bytes[f][i] = ctest_slurp(out[i], &len[f][i]);
+					unlink(out[i]);
+				}
+			}
+			for (int i = 0; i < 3; i++) {
+				same_files &= bytes[0][i] != NULL &&
+					      len[0][i] == len[1][i] &&
+					      bytes[1][i] != NULL &&
+					      memcmp(bytes[0][i], bytes[1][i],
+						     len[0][i]) == 0;
+				free(bytes[0][i]);
+				free(bytes[1][i]);
+			}
+			tap(same_files && res[0].status == THUMB_OK &&
+			    strcmp(res[1].engine, "tiff-fast") == 0,
+			    "%s, 200x200, 100x100 and 31x57 at once%s: the "
+			    "same files, made by %s", v->name,
+			    c ? ", centre crop" : "", res[1].engine);
+			unlink(src);
+		}
+}
+
+/*
  * Images large enough for tiffstrips.c's threads (2 megapixels, 4 bands),
  * decoded serially and on 2, 3 and 4 threads whatever the CPUs: many
  * short LZW strips (tile-height is libvips' rows per strip), deflate
@@ -552,6 +612,7 @@ main(int argc, char **argv)
 		tap(0, "photograph loads");
 	} else {
 		identity(&cfg, photo);
+		several_sizes(&cfg, photo);
 		threads(&cfg, photo);
 		srgb_profile(&cfg, photo);
 		fallbacks(&cfg, photo);
