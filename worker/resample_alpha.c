@@ -52,7 +52,7 @@ resample_alpha_alloc(struct resample *r)
 
 /*
  * vips_premultiply() of one row of W pixels of B bands into Q (B a
- * constant when inlined, as for the two callers below).
+ * constant at each call, so that the inner loop unrolls).
  */
 static inline void
 premultiply_row(const float *restrict nalpha, float *restrict q,
