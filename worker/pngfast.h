@@ -8,8 +8,9 @@
  * format, sample values, header and metadata), and then either
  *  - feeds them row by row to fastout.h, the JPEG and TIFF paths' back
  *    half (libvips' reduce arithmetic and JPEG encode), when the outputs
- *    are what it makes and the pixels 8-bit without alpha: the whole
- *    thumbnail, with no full-size image held for a non-interlaced file;
+ *    are what it makes and the pixels 8-bit (RGB16 narrowed), with alpha
+ *    only when no output is JPEG: the whole thumbnail, with no full-size
+ *    image held for a non-interlaced file;
  *  - or hands the pixels over as a memory image, and thumb.c runs the
  *    same libvips thumbnail on it as on the loader's image.
  * Either way the thumbnail is the libvips path's, byte for byte.

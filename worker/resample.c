@@ -515,7 +515,6 @@ resample_free(struct resample *r)
 	free(r->acc);
 	free(r->vrow);
 	free(r->hbox);
-	free(r->frow);
 	free(r->fsum);
 	free(r->fring);
 	free(r->facc);

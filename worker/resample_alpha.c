@@ -25,6 +25,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "worker/resample_int.h"
 
@@ -37,29 +40,112 @@ resample_alpha_alloc(struct resample *r)
 
 	for (int a = 0; a < 256; a++)
 		r->nalpha[a] = (float)((float)a / MAX_ALPHA);
-	r->frow = malloc(r->in_row * sizeof(*r->frow));
-	r->fsum = calloc(r->in_row, sizeof(*r->fsum));
+	r->fsum = calloc(r->stride, sizeof(*r->fsum));
 	r->fring = calloc((size_t)r->v.taps * r->stride, sizeof(*r->fring));
 	r->facc = malloc(r->stride * sizeof(*r->facc));
 	r->fvrow = malloc(r->stride * sizeof(*r->fvrow));
 	r->fhbox = malloc((size_t)r->h.mid * b * sizeof(*r->fhbox));
 	r->fout = malloc(r->out_row * sizeof(*r->fout));
-	return r->frow && r->fsum && r->fring && r->facc && r->fvrow &&
-			       r->fhbox && r->fout ? 0 : -1;
+	return r->fsum && r->fring && r->facc && r->fvrow && r->fhbox &&
+	       r->fout ? 0 : -1;
 }
 
-/* vips_premultiply() of one row of W pixels of B bands. */
-static void
-premultiply(const struct resample *r, float *restrict q,
-	    const uint8_t *restrict p, int w, int b)
+/*
+ * vips_premultiply() of one row of W pixels of B bands into Q (B a
+ * constant at each call, so that the inner loop unrolls).
+ */
+static inline void
+premultiply_row(const float *restrict nalpha, float *restrict q,
+		const uint8_t *restrict p, int w, int b)
 {
 	for (int x = 0; x < w; x++, p += b, q += b) {
-		float na = r->nalpha[p[b - 1]];
+		float na = nalpha[p[b - 1]];
 
 		for (int c = 0; c < b - 1; c++)
 			q[c] = p[c] * na;
 		q[b - 1] = p[b - 1];
 	}
+}
+
+static void
+premultiply(const struct resample *r, float *q, const uint8_t *p)
+{
+	if (r->bands == 4)
+		premultiply_row(r->nalpha, q, p, r->h.in, 4);
+	else
+		premultiply_row(r->nalpha, q, p, r->h.in, 2);
+}
+
+/*
+ * The same row premultiplied straight into the vertical box sums, in
+ * double (vips_shrinkv() adds each float sample): most of a large
+ * image's time, and no row of floats written and read back.
+ */
+static inline void
+premultiply_add_row(const float *restrict nalpha, double *restrict sum,
+		    const uint8_t *restrict p, int w, int b)
+{
+	for (int x = 0; x < w; x++, p += b, sum += b) {
+		float na = nalpha[p[b - 1]];
+
+		for (int c = 0; c < b - 1; c++)
+			sum[c] += p[c] * na;
+		sum[b - 1] += p[b - 1];
+	}
+}
+
+#ifdef __SSE2__
+/*
+ * premultiply_add_row() four samples at a time, P's RGBA or two grey and
+ * alpha pixels times (na, na, na, 1) or (na0, 1, na1, 1): the same
+ * single-precision products (alpha times 1 is alpha), widened and added
+ * in double as they are one by one.  Returns the pixels done.
+ */
+static int
+premultiply_add_sse2(const float *nalpha, double *sum, const uint8_t *p,
+		     int w, int b)
+{
+	const __m128i zero = _mm_setzero_si128();
+	int x = 0, step = 4 / b;
+
+	for (; x + step <= w; x += step, p += 4, sum += 4) {
+		uint32_t v;
+		__m128i i;
+		__m128 f, na;
+
+		memcpy(&v, p, sizeof(v));
+		i = _mm_unpacklo_epi16(
+			_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)v), zero), zero);
+		f = _mm_cvtepi32_ps(i);
+		na = b == 4 ? _mm_setr_ps(nalpha[p[3]], nalpha[p[3]],
+					  nalpha[p[3]], 1.0f)
+			    : _mm_setr_ps(nalpha[p[1]], 1.0f, nalpha[p[3]],
+					  1.0f);
+		f = _mm_mul_ps(f, na);
+		_mm_storeu_pd(sum, _mm_add_pd(_mm_loadu_pd(sum),
+					      _mm_cvtps_pd(f)));
+		_mm_storeu_pd(sum + 2,
+			      _mm_add_pd(_mm_loadu_pd(sum + 2),
+					 _mm_cvtps_pd(_mm_movehl_ps(f, f))));
+	}
+	return x;
+}
+#endif
+
+static void
+premultiply_add(struct resample *r, const uint8_t *p)
+{
+	int b = r->bands, w = r->h.in, x = 0;
+
+#ifdef __SSE2__
+	x = premultiply_add_sse2(r->nalpha, r->fsum, p, w, b);
+#endif
+	if (b == 4)
+		premultiply_add_row(r->nalpha, r->fsum + (size_t)x * 4,
+				    p + (size_t)x * 4, w - x, 4);
+	else
+		premultiply_add_row(r->nalpha, r->fsum + (size_t)x * 2,
+				    p + (size_t)x * 2, w - x, 2);
 }
 
 /* vips_cast() to uchar: clipped in double, then truncated. */
@@ -190,27 +276,15 @@ mid_row_done(struct resample *r)
 		emit_row(r, r->rows_out++);
 }
 
-/* One row into the vertical box sums, in double (vips_shrinkv()). */
-static void
-box_add(double *restrict sum, const float *restrict row, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + LANES <= n; i += LANES)
-		for (int k = 0; k < LANES; k++)
-			sum[i + k] += row[i + k];
-	for (; i < n; i++)
-		sum[i] += row[i];
-}
-
-/* Q = SUM / K in double, stored to float, and SUM = 0. */
+/* Q = SUM / K in double, stored to float, and SUM = 0; N as vmac(). */
 static void
 box_mean(float *restrict q, double *restrict sum, int k, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		q[i] = (float)(sum[i] / k);
-		sum[i] = 0.0;
-	}
+	for (size_t i = 0; i < n; i += LANES)
+		for (int j = 0; j < LANES; j++) {
+			q[i + j] = (float)(sum[i + j] / k);
+			sum[i + j] = 0.0;
+		}
 }
 
 void
@@ -223,18 +297,17 @@ resample_alpha_push(struct resample *r, const uint8_t *row)
 		return;
 	in_group = r->rows_in++ % k;
 	if (k == 1) {
-		premultiply(r, ring_row(r, r->rows_mid), row, r->h.in, r->bands);
+		premultiply(r, ring_row(r, r->rows_mid), row);
 		mid_row_done(r);
 		return;
 	}
-	premultiply(r, r->frow, row, r->h.in, r->bands);
-	box_add(r->fsum, r->frow, r->in_row);
+	premultiply_add(r, row);
 	/* the last group repeats the last row, as libvips' extend copy */
 	if (r->rows_in == a->in)
 		for (int g = in_group + 1; g < k; g++)
-			box_add(r->fsum, r->frow, r->in_row);
+			premultiply_add(r, row);
 	else if (in_group != k - 1)
 		return;
-	box_mean(ring_row(r, r->rows_mid), r->fsum, k, r->in_row);
+	box_mean(ring_row(r, r->rows_mid), r->fsum, k, r->stride);
 	mid_row_done(r);
 }

@@ -50,8 +50,7 @@ struct resample {
 	uint8_t *hbox;		/* that row box-shrunk, h.mid * bands */
 	/* rows with alpha (resample_alpha.c) */
 	float nalpha[256];	/* vips_premultiply()'s factor per alpha */
-	float *frow;		/* the pushed row premultiplied, in_row */
-	double *fsum;		/* box shrink accumulator, in_row */
+	double *fsum;		/* box shrink accumulator, stride */
 	float *fring;		/* v.taps box-shrunk rows of stride */
 	double *facc;		/* vertical accumulator, stride */
 	float *fvrow;		/* one vertically reduced row, stride */

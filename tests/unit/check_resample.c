@@ -3,7 +3,9 @@
  * libvips operation it copies, vips_resize(), on noise images of random
  * sizes reduced into random boxes as vips_thumbnail() would: the output
  * size must be libvips' own, and the pixels within one level of it (in
- * practice identical; see resample.c for the rare one-level step).
+ * practice identical; see resample.c for the rare one-level step).  With
+ * alpha, against vips_thumbnail()'s premultiply, resize, unpremultiply
+ * and cast: identical.
  */
 #include <config.h>
 
@@ -126,11 +128,79 @@ START_TEST(edge_sizes_match_vips_resize)
 }
 END_TEST
 
+/*
+ * Reduces IMG, its last band alpha, by HS x VS with resample_new_alpha()
+ * and with the operations vips_thumbnail() runs on such an image; returns
+ * how many samples differ (-1 for a size mismatch).
+ */
+static long
+compare_alpha(VipsImage *img, double hs, double vs)
+{
+	VipsImage *t[4] = { NULL, NULL, NULL, NULL }, *mem;
+	struct resample *r;
+	const uint8_t *a, *p, *q;
+	int w = img->Xsize, h = img->Ysize, b = img->Bands, ow, oh;
+	long differ = 0;
+
+	ck_assert_int_eq(vips_premultiply(img, &t[0], NULL), 0);
+	ck_assert_int_eq(vips_resize(t[0], &t[1], 1.0 / hs, "vscale",
+				     1.0 / vs, NULL), 0);
+	ck_assert_int_eq(vips_unpremultiply(t[1], &t[2], NULL), 0);
+	ck_assert_int_eq(vips_cast(t[2], &t[3], VIPS_FORMAT_UCHAR, NULL), 0);
+	mem = vips_image_copy_memory(t[3]);
+	ck_assert_ptr_nonnull(mem);
+	r = resample_new_alpha(w, h, hs, vs, b);
+	ck_assert_ptr_nonnull(r);
+	p = vips_image_get_data(img);
+	for (int y = 0; y < h; y++)
+		resample_push(r, p + (size_t)y * w * b);
+	resample_size(r, &ow, &oh);
+	if (ow != mem->Xsize || oh != mem->Ysize) {
+		differ = -1;
+	} else {
+		a = vips_image_get_data(mem);
+		q = resample_result(r);
+		for (size_t i = 0; i < (size_t)ow * oh * b; i++)
+			differ += a[i] != q[i];
+	}
+	resample_free(r);
+	g_object_unref(mem);
+	for (int i = 0; i < 4; i++)
+		g_object_unref(t[i]);
+	return differ;
+}
+
+/*
+ * The alpha mode is libvips' float arithmetic in the same types, so the
+ * same bytes, not merely within a level: random sizes, grey and alpha
+ * and RGBA, into random boxes.
+ */
+START_TEST(alpha_matches_vips_premultiplied_resize)
+{
+	for (int i = 0; i < 60; i++) {
+		int w = 1 + (int)next(1200), h = 1 + (int)next(1200);
+		int b = next(2) ? 4 : 2, bw = 1 + (int)next(300);
+		int bh = 1 + (int)next(300);
+		double s = (double)w / bw > (double)h / bh ? (double)w / bw
+							   : (double)h / bh;
+		VipsImage *img = noise(w, h, b);
+		long differ;
+
+		s = s < 1.0 ? 1.0 : s;
+		differ = compare_alpha(img, s < w ? s : w, s < h ? s : h);
+		g_object_unref(img);
+		ck_assert_msg(differ == 0, "%dx%d, %d bands, into %dx%d: %ld "
+			      "samples differ", w, h, b, bw, bh, differ);
+	}
+}
+END_TEST
+
 START_TEST(bad_arguments_are_refused)
 {
 	ck_assert_ptr_null(resample_new(0, 10, 1.0, 1.0, 3));
 	ck_assert_ptr_null(resample_new(10, 10, 0.5, 1.0, 3));
 	ck_assert_ptr_null(resample_new(10, 10, 1.0, 1.0, 5));
+	ck_assert_ptr_null(resample_new_alpha(10, 10, 2.0, 2.0, 3));
 }
 END_TEST
 
@@ -150,6 +220,7 @@ main(int argc, char **argv)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, random_sizes_match_vips_resize);
 	tcase_add_test(tc, edge_sizes_match_vips_resize);
+	tcase_add_test(tc, alpha_matches_vips_premultiplied_resize);
 	tcase_add_test(tc, bad_arguments_are_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
