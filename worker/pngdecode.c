@@ -30,6 +30,7 @@
 
 #include "worker/pngdecode.h"
 #include "worker/pngfilter.h"
+#include "worker/scratch.h"
 
 /* How a row of the file becomes pixels. */
 enum kind {
@@ -329,30 +330,49 @@ inflate_decode(struct job *j, uint8_t **file, uint8_t *raw, const char **why)
 	return 0;
 }
 
+/*
+ * pngdecode() into PIX (pixlen bytes), with ADAM7 (rawlen bytes) for an
+ * interlaced file's rows, else PIX's end.  Returns 0 or -1 with *WHY.
+ */
+static int
+decode_into(const struct pngparse *png, uint8_t **file, uint8_t *pix,
+	    size_t pixlen, uint8_t *adam7, const char **why)
+{
+	struct job *j;
+	uint8_t *raw;
+	int rc;
+
+	*why = "out of memory";
+	if ((j = job_new(png)) == NULL)
+		return -1;
+	j->buf = pix;
+	raw = png->interlaced ? adam7 : pix + pixlen - (size_t)png->rawlen;
+	rc = inflate_decode(j, file, raw, why);
+	j->buf = NULL;		/* the caller's */
+	job_free(j);
+	return rc;
+}
+
 uint8_t *
 pngdecode(const struct pngparse *png, uint8_t **file, const char **why)
 {
-	struct job *j;
 	uint64_t pixlen, need = pngdecode_need(png, &pixlen);
-	uint8_t *raw, *pix = NULL;
+	uint8_t *pix, *adam7 = NULL;
 	size_t buflen;
 
 	*why = "out of memory";
-	if (need > SIZE_MAX / 2 || (j = job_new(png)) == NULL)
+	if (need > SIZE_MAX / 2)
 		return NULL;
 	buflen = png->interlaced || pixlen > png->rawlen ? (size_t)pixlen
 							  : (size_t)png->rawlen;
-	if ((j->buf = malloc(buflen)) == NULL ||
+	if ((pix = malloc(buflen)) == NULL ||
 	    (png->interlaced &&
-	     (j->adam7 = malloc((size_t)png->rawlen)) == NULL))
-		goto out;
-	raw = png->interlaced ? j->adam7 : j->buf + buflen - (size_t)png->rawlen;
-	if (inflate_decode(j, file, raw, why) == 0) {
-		pix = j->buf;
-		j->buf = NULL;
+	     (adam7 = malloc((size_t)png->rawlen)) == NULL) ||
+	    decode_into(png, file, pix, buflen, adam7, why) != 0) {
+		free(pix);
+		pix = NULL;
 	}
-out:
-	job_free(j);
+	free(adam7);
 	return pix;
 }
 
@@ -367,20 +387,27 @@ pngdecode_rows_need(const struct pngparse *png)
 	return png->rawlen + 2 * row + pixlen / png->height;
 }
 
-/* An interlaced file's rows: the whole image first, then row by row. */
+/*
+ * An interlaced file's rows: the whole image first, then row by row.
+ * Both buffers are scratch.h's, kept for the next image.
+ */
 static int
 rows_of_image(const struct pngparse *png, uint8_t **file,
 	      pngdecode_row_fn *fn, void *ctx, const char **why)
 {
-	size_t row = (size_t)png->width * (size_t)png->bands *
-		     (png->depth == 16 ? 2 : 1);
-	uint8_t *pix = pngdecode(png, file, why);
+	uint64_t pixlen;
+	size_t row;
+	uint8_t *pix, *adam7;
 
-	if (pix == NULL)
+	pngdecode_need(png, &pixlen);
+	row = (size_t)(pixlen / png->height);
+	*why = "out of memory";
+	if ((pix = scratch_get(SCRATCH_PIXELS, (size_t)pixlen)) == NULL ||
+	    (adam7 = scratch_get(SCRATCH_ROWS, (size_t)png->rawlen)) == NULL ||
+	    decode_into(png, file, pix, (size_t)pixlen, adam7, why) != 0)
 		return -1;
 	for (uint32_t y = 0; y < png->height; y++)
 		fn(ctx, pix + (size_t)y * row);
-	free(pix);
 	return 0;
 }
 
@@ -392,17 +419,21 @@ pngdecode_rows(const struct pngparse *png, uint8_t **file,
 	struct job *j;
 	int rc = -1;
 
+	if (pngdecode_need(png, &pixlen) > SIZE_MAX / 2) {
+		*why = "out of memory";
+		return -1;
+	}
 	if (png->interlaced)
 		return rows_of_image(png, file, fn, ctx, why);
 	*why = "out of memory";
-	if (pngdecode_need(png, &pixlen) > SIZE_MAX / 2 ||
-	    (j = job_new(png)) == NULL)
+	if ((j = job_new(png)) == NULL)
 		return -1;
 	j->fn = fn;
 	j->ctx = ctx;
-	if ((j->buf = malloc((size_t)png->rawlen)) != NULL &&
+	if ((j->buf = scratch_get(SCRATCH_ROWS, (size_t)png->rawlen)) != NULL &&
 	    (j->line = malloc((size_t)(pixlen / png->height))) != NULL)
 		rc = inflate_decode(j, file, j->buf, why);
+	j->buf = NULL;		/* scratch.h's */
 	job_free(j);
 	return rc;
 }

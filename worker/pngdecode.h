@@ -50,7 +50,8 @@ uint64_t pngdecode_rows_need(const struct pngparse *png);
  * pngdecode(), but each row of pixels goes to FN, top to bottom, as soon
  * as it is decoded, and no image is kept: only the inflated rows
  * (Adam7 scatters each row over seven passes, so an interlaced file is
- * decoded whole first).  Returns 0, or -1 with *WHY as pngdecode()'s,
+ * decoded whole first), in scratch.h's buffers, kept for the next image.
+ * Returns 0, or -1 with *WHY as pngdecode()'s,
  * possibly after some rows went to FN.
  */
 int pngdecode_rows(const struct pngparse *png, uint8_t **file,

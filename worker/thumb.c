@@ -47,6 +47,7 @@
 #include "worker/icc.h"
 #include "worker/jpegfast.h"
 #include "worker/placeholder.h"
+#include "worker/scratch.h"
 #include "worker/pngfast.h"
 #include "worker/tifffast.h"
 #include "pool/tempname.h"
@@ -734,8 +735,9 @@ out:
 	if (source != NULL)
 		g_object_unref(source);
 	close(fd);
-	/* bounded, not flat: see HEAP_KEEP */
+	/* bounded, not flat: see HEAP_KEEP and scratch.h */
 	if (mallinfo2().fordblks > HEAP_KEEP)
 		malloc_trim(0);
+	scratch_trim();
 	return res->status;
 }

@@ -9,6 +9,7 @@
  * that pngdecode_rows() hands over the rows pngdecode() makes, in order,
  * and fails where it fails.
  * fuzz-sources: worker/pngparse.c worker/pngdecode.c worker/pngfilter.c
+ * fuzz-sources: worker/scratch.c
  * fuzz-pkgs: libdeflate
  */
 #include <stdint.h>

@@ -219,3 +219,11 @@ TESTS += %D%/check_lzw
 %C%_check_lzw_CFLAGS = $(unit_cflags) $(TIFF_CFLAGS)
 %C%_check_lzw_LDADD = worker/libengine.a $(TIFF_LIBS) $(CHECK_LIBS)
 endif
+
+# The decode buffers the worker keeps between images (worker/scratch.c).
+check_PROGRAMS += %D%/check_scratch
+TESTS += %D%/check_scratch
+%C%_check_scratch_SOURCES = %D%/check_scratch.c worker/scratch.c \
+	%D%/testutil.c %D%/testutil.h
+%C%_check_scratch_CFLAGS = $(unit_cflags)
+%C%_check_scratch_LDADD = $(CHECK_LIBS)

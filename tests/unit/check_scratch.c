@@ -1,0 +1,70 @@
+/*
+ * check_scratch.c - the decode buffers kept between images
+ * (worker/scratch.c): a slot's buffer is reused while it is big enough,
+ * replaced by a bigger one when it is not, and trimming drops the
+ * largest until the slots hold SCRATCH_KEEP or less.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <string.h>
+
+#include "tests/unit/testutil.h"
+#include "worker/scratch.h"
+
+#define MIB ((size_t)1 << 20)
+
+START_TEST(a_slot_is_reused_while_big_enough)
+{
+	char *a = scratch_get(SCRATCH_ROWS, 4 * MIB), *b, *c;
+
+	ck_assert_ptr_nonnull(a);
+	memset(a, 0xA5, 4 * MIB);	/* the whole buffer is writable */
+	b = scratch_get(SCRATCH_ROWS, 3 * MIB);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_int_eq((unsigned char)b[4 * MIB - 1], 0xA5);	/* kept */
+	c = scratch_get(SCRATCH_ROWS, 5 * MIB);
+	ck_assert_ptr_nonnull(c);
+	memset(c, 0, 5 * MIB);
+	ck_assert_ptr_ne(scratch_get(SCRATCH_PIXELS, MIB), c);
+}
+END_TEST
+
+START_TEST(trimming_keeps_what_fits_and_drops_the_largest)
+{
+	char *small, *big;
+
+	small = scratch_get(SCRATCH_PIXELS, 8 * MIB);
+	big = scratch_get(SCRATCH_ROWS, SCRATCH_KEEP - 16 * MIB);
+	ck_assert_ptr_nonnull(small);
+	ck_assert_ptr_nonnull(big);
+	small[0] = 1;
+	big[0] = 2;
+	scratch_trim();		/* under SCRATCH_KEEP: both kept */
+	ck_assert_ptr_eq(scratch_get(SCRATCH_PIXELS, MIB), small);
+	ck_assert_ptr_eq(scratch_get(SCRATCH_ROWS, MIB), big);
+	ck_assert_int_eq(small[0], 1);
+	ck_assert_int_eq(big[0], 2);
+	big = scratch_get(SCRATCH_ROWS, SCRATCH_KEEP);
+	ck_assert_ptr_nonnull(big);
+	big[SCRATCH_KEEP - 1] = 3;
+	scratch_trim();		/* over: the largest goes, the other stays */
+	ck_assert_ptr_eq(scratch_get(SCRATCH_PIXELS, MIB), small);
+	ck_assert_int_eq(small[0], 1);
+	small[0] = 4;
+	ck_assert_ptr_nonnull(big = scratch_get(SCRATCH_ROWS, MIB));
+	ck_assert_int_eq(big[0], 0);	/* a new mapping, zeroed */
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("scratch");
+	TCase *tc = tcase_create("slots");
+
+	tcase_add_test(tc, a_slot_is_reused_while_big_enough);
+	tcase_add_test(tc, trimming_keeps_what_fits_and_drops_the_largest);
+	suite_add_tcase(s, tc);
+	return testutil_run(s);
+}
