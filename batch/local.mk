@@ -5,7 +5,7 @@
 # main, so that tests can link the option parser.
 noinst_LIBRARIES += batch/libbatch.a
 batch_libbatch_a_SOURCES = %D%/batch.c %D%/batch.h %D%/batch_opts.c \
-	%D%/bench.c %D%/bench.h %D%/plot.c %D%/plot.h
+	%D%/window.c %D%/window.h %D%/bench.c %D%/bench.h %D%/plot.c %D%/plot.h
 batch_libbatch_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(CAIRO_CFLAGS)
 
 bin_PROGRAMS += thumper
