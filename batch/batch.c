@@ -2,11 +2,12 @@
  * batch.c - `thumper SRC DEST`: the original nightly job.
  *
  * One libuv loop drives three things: a streamed walk of SRC (pulled a
- * bounded number of entries at a time from an idle handle, and only while
- * the pool's queue is short, so memory does not grow with the tree), the
- * worker pool, and a progress timer.  A source whose thumbnails all exist
- * with its exact mtime is up to date and never reaches the pool.  The run
- * ends when the walk is over and the pool is empty; every handle is then
+ * bounded number of entries at a time from an idle handle into a bounded
+ * window, so memory does not grow with the tree), the worker pool, fed
+ * the window's largest source whenever its queue is short, and a
+ * progress timer.  A source whose thumbnails all exist with its exact
+ * mtime is up to date and never enters the window.  The run ends when the
+ * walk is over, the window empty and the pool idle; every handle is then
  * closed and the loop is closed before batch_run() returns, so a
  * process can run one batch after another (thumper bench does).
  */
@@ -24,6 +25,7 @@
 #include <uv.h>
 
 #include "batch/batch.h"
+#include "batch/window.h"
 #include "lib/escape.h"
 #include "lib/evrec.h"
 #include "pool/outputs.h"
@@ -34,6 +36,17 @@
 #include "watch/walk.h"
 
 #define WALK_CHUNK 256		/* entries per loop turn */
+/*
+ * Sources waiting for the pool, largest first (window.h), so that with a
+ * few big images among small ones the big ones start early instead of
+ * one running alone at the end while the other workers idle.  Size stands
+ * in for decode cost, roughly: a compressed file (LZW TIFF, JPEG) costs
+ * more per byte than an uncompressed one.  256 because memory is that
+ * many paths whatever the tree (100,000 files still stream), and the
+ * first thumbnails are not held back: the window fills at walk speed,
+ * one loop turn of WALK_CHUNK entries.
+ */
+#define WINDOW 256
 #define QUEUE_PER_WORKER 2
 #define MAX_CHANGED_REDO 3
 #define JSON_FAILURES_MAX 10000
@@ -47,6 +60,7 @@ struct batch {
 	uv_signal_t sigint, sigterm;
 	struct pool *pool;
 	struct walk *walk;
+	struct window window;
 	char src[PATH_MAX];
 	char dest[PATH_MAX];
 	unsigned jobs;
@@ -122,24 +136,31 @@ report_failure(struct batch *b, const char *rel, const char *reason)
 	}
 }
 
+/* Maps REL to its thumbnails in OUT.  0, or -1 with the failure reported. */
 static int
-submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed)
+build_outputs(struct batch *b, struct outputs *out, const char *rel)
+{
+	int rc = outputs_build(out, &b->o->settings, b->src, b->dest, rel);
+
+	if (rc == 0)
+		return 0;
+	report_failure(b, rel, rc == -ENAMETOOLONG
+		       ? "path too long for its thumbnail"
+		       : "cannot map to a thumbnail path");
+	return -1;
+}
+
+/* Hands REL to the pool.  0, or -ENOMEM. */
+static int
+submit(struct batch *b, const char *rel, unsigned changed)
 {
 	static struct outputs out;
 	struct bjob *bj;
 	size_t len = strlen(rel);
 	int rc;
 
-	if ((rc = outputs_build(&out, &b->o->settings, b->src, b->dest, rel)) != 0) {
-		report_failure(b, rel, rc == -ENAMETOOLONG
-			       ? "path too long for its thumbnail"
-			       : "cannot map to a thumbnail path");
+	if (build_outputs(b, &out, rel) != 0)
 		return 0;
-	}
-	if (st != NULL && !b->o->force && outputs_fresh(&out, st)) {
-		b->skipped++;
-		return 0;
-	}
 	if ((bj = malloc(sizeof(*bj) + len + 1)) == NULL)
 		return -ENOMEM;
 	bj->b = b;
@@ -155,38 +176,75 @@ submit(struct batch *b, const char *rel, const struct stat *st, unsigned changed
 }
 
 static void
+out_of_memory(struct batch *b, const char *rel)
+{
+	report_failure(b, rel, "out of memory");
+	b->exit_code = 2;
+	b->stopping = true;
+}
+
+/*
+ * Takes the walk's next entry into the window, unless its thumbnails are
+ * fresh; a folder that cannot be read is reported at once.
+ */
+static void
+walk_one(struct batch *b)
+{
+	static struct outputs out;
+	struct walk_entry e;
+	int rc = walk_next(b->walk, &e);
+
+	if (rc == 0) {
+		b->walk_done = true;
+		return;
+	}
+	if (rc < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "cannot read: %s", strerror(-rc));
+		report_failure(b, e.path, why);
+		return;
+	}
+	if (build_outputs(b, &out, e.path) != 0)
+		return;
+	if (!b->o->force && outputs_fresh(&out, &e.st)) {
+		b->skipped++;
+		return;
+	}
+	if (window_push(&b->window, e.path, e.st.st_size) != 0)
+		out_of_memory(b, e.path);
+}
+
+static bool
+pool_has_room(const struct batch *b)
+{
+	return pool_queued(b->pool) < (size_t)b->jobs * QUEUE_PER_WORKER;
+}
+
+/*
+ * Fills the window from the walk (one chunk a turn), then moves its
+ * largest entries to the pool while the pool has room.  The idle handle
+ * stops when neither can go on; done_cb starts it again.
+ */
+static void
 pump_cb(uv_idle_t *h)
 {
 	struct batch *b = h->data;
-	struct walk_entry e;
 
-	for (int i = 0; i < WALK_CHUNK; i++) {
-		int rc;
+	for (int i = 0; i < WALK_CHUNK && !b->stopping && !b->walk_done &&
+	     !window_full(&b->window); i++)
+		walk_one(b);
+	while (!b->stopping && window_len(&b->window) > 0 && pool_has_room(b)) {
+		struct window_entry *we = window_pop(&b->window);
 
-		if (b->stopping ||
-		    pool_queued(b->pool) >= (size_t)b->jobs * QUEUE_PER_WORKER) {
-			uv_idle_stop(h);
-			return;
-		}
-		rc = walk_next(b->walk, &e);
-		if (rc == 0) {
-			b->walk_done = true;
-			uv_idle_stop(h);
-			finish(b);
-			return;
-		}
-		if (rc < 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "cannot read: %s", strerror(-rc));
-			report_failure(b, e.path, why);
-			continue;
-		}
-		if (submit(b, e.path, &e.st, 0) != 0) {
-			report_failure(b, e.path, "out of memory");
-			b->exit_code = 2;
-			b->stopping = true;
-		}
+		if (submit(b, we->rel, 0) != 0)
+			out_of_memory(b, we->rel);
+		free(we);
+	}
+	if (b->stopping || (window_len(&b->window) == 0 && b->walk_done) ||
+	    (!pool_has_room(b) && (b->walk_done || window_full(&b->window)))) {
+		uv_idle_stop(h);
+		finish(b);
 	}
 }
 
@@ -225,7 +283,7 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 		break;
 	case POOL_CHANGED:
 		if (bj->changed < MAX_CHANGED_REDO && !b->stopping) {
-			submit(b, bj->rel, NULL, bj->changed + 1);
+			submit(b, bj->rel, bj->changed + 1);
 			break;
 		}
 		report_failure(b, bj->rel, "keeps changing while being read");
@@ -237,7 +295,7 @@ done_cb(struct pool *p, void *data, const struct pool_result *r)
 		break;
 	}
 	free(bj);
-	if (!b->walk_done && !b->stopping)
+	if ((!b->walk_done || window_len(&b->window) > 0) && !b->stopping)
 		uv_idle_start(&b->pump, pump_cb);
 	finish(b);
 }
@@ -291,7 +349,8 @@ finish(struct batch *b)
 	if (b->pool == NULL || b->closing_pool)
 		return;
 	if (!b->stopping &&
-	    (!b->walk_done || pool_queued(b->pool) > 0 || pool_busy(b->pool) > 0))
+	    (!b->walk_done || window_len(&b->window) > 0 ||
+	     pool_queued(b->pool) > 0 || pool_busy(b->pool) > 0))
 		return;
 	b->closing_pool = true;
 	uv_idle_stop(&b->pump);
@@ -434,6 +493,10 @@ start(struct batch *b)
 		return -1;
 	}
 	walk_set_shard(b->walk, &b->o->shard);
+	if (window_init(&b->window, WINDOW) != 0) {
+		fprintf(stderr, "thumper: out of memory\n");
+		return -1;
+	}
 	if ((rc = pool_new(&b->loop, &po, done_cb, fatal_cb, b, &b->pool)) != 0) {
 		fprintf(stderr, "thumper: cannot start the pool: %s\n",
 			strerror(-rc));
@@ -518,6 +581,7 @@ batch_run(const struct batch_opts *o, const char *src, const char *dest,
 	if (uv_loop_close(&b.loop) != 0)
 		fprintf(stderr, "thumper: internal error: handles left open\n");
 	walk_close(b.walk);
+	window_free(&b.window);
 	if (b.events && b.events != stdout && fclose(b.events) != 0) {
 		fprintf(stderr, "thumper: --events %s: %s\n", o->events_path,
 			strerror(errno));

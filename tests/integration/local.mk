@@ -10,6 +10,7 @@ TESTS += \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
+	%D%/batch_order.sh \
 	%D%/readme_examples.sh \
 	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
@@ -31,6 +32,7 @@ EXTRA_DIST += \
 	%D%/batch_photos.sh \
 	%D%/batch_bench.sh \
 	%D%/batch_events.sh \
+	%D%/batch_order.sh \
 	%D%/readme_examples.sh \
 	%D%/placeholder.sh \
 	%D%/daemon_ingest.sh \
