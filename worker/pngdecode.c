@@ -20,6 +20,7 @@
  */
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ struct job {
 	uint8_t *rows;		/* two unfiltered rows */
 	size_t maxrow;
 
+	bool raw_kept;		/* nothing writes over the inflated rows */
 	pngdecode_row_fn *fn;	/* pngdecode_rows(): where the rows go, */
 	void *ctx;		/* with this, */
 	uint8_t *line;		/* each expanded here first */
@@ -236,10 +238,11 @@ static int
 decode(struct job *j, const uint8_t *raw)
 {
 	const struct pngparse *png = j->png;
-	uint8_t *prev = j->rows, *cur = j->rows + j->maxrow;
+	uint8_t *a = j->rows, *b = j->rows + j->maxrow;
 
 	for (int pass = 0; pass < PNGPARSE_PASSES; pass++) {
 		uint32_t w, h, x0, y0, dx, dy;
+		const uint8_t *prev = a;
 		size_t n;
 
 		pngparse_pass(png, pass, &w, &h);
@@ -247,15 +250,21 @@ decode(struct job *j, const uint8_t *raw)
 			continue;
 		pngparse_pass_grid(png, pass, &x0, &y0, &dx, &dy);
 		n = (size_t)pngparse_rowbytes(png, w);
-		memset(prev, 0, n);
+		memset(a, 0, n);
 		for (uint32_t y = 0; y < h; y++) {
-			uint8_t *t;
+			const uint8_t *cur = raw + 1;
+			uint8_t *to = prev == a ? b : a;
 			size_t at = ((size_t)(y0 + y * dy) * png->width + x0) *
 				    (size_t)j->outpx;
 
-			if (pngfilter_undo(raw[0], raw + 1, cur, prev, n,
-					   (size_t)j->bpp) != 0)
-				return -1;
+			/* a row filtered with None is its own pixels, where
+			 * nothing writes over them: no copy */
+			if (raw[0] != 0 || !j->raw_kept) {
+				if (pngfilter_undo(raw[0], raw + 1, to, prev, n,
+						   (size_t)j->bpp) != 0)
+					return -1;
+				cur = to;
+			}
 			raw += 1 + n;
 			if (j->fn != NULL && j->kind == COPY8) {
 				j->fn(j->ctx, cur);	/* already pixels */
@@ -266,9 +275,7 @@ decode(struct job *j, const uint8_t *raw)
 				expand(j, cur, w, j->buf + at,
 				       (size_t)dx * j->outpx);
 			}
-			t = prev;
 			prev = cur;
-			cur = t;
 		}
 	}
 	return 0;
@@ -346,6 +353,7 @@ decode_into(const struct pngparse *png, uint8_t **file, uint8_t *pix,
 	if ((j = job_new(png)) == NULL)
 		return -1;
 	j->buf = pix;
+	j->raw_kept = png->interlaced;	/* else the pixels overtake it */
 	raw = png->interlaced ? adam7 : pix + pixlen - (size_t)png->rawlen;
 	rc = inflate_decode(j, file, raw, why);
 	j->buf = NULL;		/* the caller's */
@@ -430,6 +438,7 @@ pngdecode_rows(const struct pngparse *png, uint8_t **file,
 		return -1;
 	j->fn = fn;
 	j->ctx = ctx;
+	j->raw_kept = true;
 	if ((j->buf = scratch_get(SCRATCH_ROWS, (size_t)png->rawlen)) != NULL &&
 	    (j->line = malloc((size_t)(pixlen / png->height))) != NULL)
 		rc = inflate_decode(j, file, j->buf, why);
