@@ -41,6 +41,19 @@ noise(int w, int h, int b)
 	return img;
 }
 
+/* R (asserted made) with every row of IMG pushed. */
+static struct resample *
+fed(struct resample *r, VipsImage *img)
+{
+	const uint8_t *p = vips_image_get_data(img);
+	size_t row = (size_t)img->Xsize * img->Bands;
+
+	ck_assert_ptr_nonnull(r);
+	for (int y = 0; y < img->Ysize; y++)
+		resample_push(r, p + (size_t)y * row);
+	return r;
+}
+
 /* Reduces IMG by HS x VS both ways; returns the largest pixel difference
  * (-1 for a size mismatch). */
 static int
@@ -48,18 +61,14 @@ compare(VipsImage *img, double hs, double vs)
 {
 	VipsImage *ref = NULL, *mem;
 	struct resample *r;
-	const uint8_t *a, *p, *q;
+	const uint8_t *a, *q;
 	int w = img->Xsize, h = img->Ysize, b = img->Bands, ow, oh, worst = 0;
 
 	ck_assert_int_eq(vips_resize(img, &ref, 1.0 / hs, "vscale", 1.0 / vs,
 				     NULL), 0);
 	mem = vips_image_copy_memory(ref);
 	ck_assert_ptr_nonnull(mem);
-	r = resample_new(w, h, hs, vs, b);
-	ck_assert_ptr_nonnull(r);
-	p = vips_image_get_data(img);
-	for (int y = 0; y < h; y++)
-		resample_push(r, p + (size_t)y * w * b);
+	r = fed(resample_new(w, h, hs, vs, b), img);
 	resample_size(r, &ow, &oh);
 	if (ow != mem->Xsize || oh != mem->Ysize) {
 		worst = -1;
@@ -138,7 +147,7 @@ compare_alpha(VipsImage *img, double hs, double vs)
 {
 	VipsImage *t[4] = { NULL, NULL, NULL, NULL }, *mem;
 	struct resample *r;
-	const uint8_t *a, *p, *q;
+	const uint8_t *a, *q;
 	int w = img->Xsize, h = img->Ysize, b = img->Bands, ow, oh;
 	long differ = 0;
 
@@ -149,11 +158,7 @@ compare_alpha(VipsImage *img, double hs, double vs)
 	ck_assert_int_eq(vips_cast(t[2], &t[3], VIPS_FORMAT_UCHAR, NULL), 0);
 	mem = vips_image_copy_memory(t[3]);
 	ck_assert_ptr_nonnull(mem);
-	r = resample_new_alpha(w, h, hs, vs, b);
-	ck_assert_ptr_nonnull(r);
-	p = vips_image_get_data(img);
-	for (int y = 0; y < h; y++)
-		resample_push(r, p + (size_t)y * w * b);
+	r = fed(resample_new_alpha(w, h, hs, vs, b), img);
 	resample_size(r, &ow, &oh);
 	if (ow != mem->Xsize || oh != mem->Ysize) {
 		differ = -1;
