@@ -28,6 +28,7 @@ struct enc {
 	uint8_t *buf;		/* the encoder's growing buffer */
 	size_t cap;
 	uint8_t *turned;	/* one output rotated and cropped */
+	uint8_t *flat;		/* that flattened for JPEG */
 };
 
 static void
@@ -84,16 +85,6 @@ fastout_handles(const struct thumb_config *cfg,
 	for (size_t i = 0; i < n; i++)
 		if (other == NULL && outs[i].format != THUMB_FORMAT_JPEG &&
 		    outs[i].format != THUMB_FORMAT_AUTO)
-			return false;
-	return true;
-}
-
-bool
-fastout_keeps_alpha(const struct thumb_output *outs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (outs[i].format == THUMB_FORMAT_JPEG ||
-		    outs[i].format == THUMB_FORMAT_AUTO)
 			return false;
 	return true;
 }
@@ -204,8 +195,6 @@ fastout_start(struct fastout *fo, int w, int h, int bands)
 {
 	double hs, vs;
 
-	if ((bands == 2 || bands == 4) && !fastout_keeps_alpha(fo->outs, fo->n))
-		return -1;
 	fo->bands = bands;
 	if (fo->n > 1) {
 		/* render()'s copy of the base to memory: 128-wide tiles */
@@ -324,13 +313,33 @@ orient_crop(const struct fastout *fo, struct enc *e, size_t i, int *cw,
 	return e->turned;
 }
 
-/* Encodes PX (W x H) as libvips' jpegsave would (Q, 4:2:0 below 90). */
+/*
+ * The N pixels at PX, of B bands ending in alpha, flattened onto white
+ * into DST (B - 1 bands) as vips_flatten() does it for 8-bit images:
+ * (v * a + 255 * (255 - a)) / 255.0, truncated.  For whole numbers that
+ * is integer division: the quotient is exact or at least 1/255 away from
+ * the next whole number, much more than a double's error.
+ */
+static void
+flatten(const uint8_t *px, size_t n, int b, uint8_t *dst)
+{
+	for (size_t i = 0; i < n; i++, px += b) {
+		unsigned a = px[b - 1], bg = 255 * (255 - a);
+
+		for (int k = 0; k < b - 1; k++)
+			*dst++ = (uint8_t)((px[k] * a + bg) / 255);
+	}
+}
+
+/*
+ * Encodes PX (W x H, B bands: 1 or 3) as libvips' jpegsave would (Q,
+ * 4:2:0 below 90).
+ */
 static void
 encode_jpeg(const struct fastout *fo, struct enc *e, size_t i,
-	    const uint8_t *px, int w, int h, void **buf, size_t *len)
+	    const uint8_t *px, int w, int h, int b, void **buf, size_t *len)
 {
 	struct jpeg_compress_struct *ci = &e->ci;
-	int b = fo->bands;
 	int q = fo->outs[i].quality > 0 ? fo->outs[i].quality : 85;
 
 	e->cap = (size_t)w * h * b / 4 + 4096;
@@ -360,24 +369,35 @@ encode_jpeg(const struct fastout *fo, struct enc *e, size_t i,
 }
 
 /*
- * Encodes output I, JPEG here and any other format by fo->other; its
- * placeholder into HASH unless NULL.
+ * Encodes output I, JPEG here (flattened onto white, as thumb.c's
+ * flatten_for()) and any other format by fo->other; its placeholder,
+ * made of the pixels encoded, into HASH unless NULL.
  */
 static void
 encode(const struct fastout *fo, struct enc *e, size_t i, void **buf,
        size_t *len, char *hash)
 {
 	const struct thumb_output *o = &fo->outs[i];
+	bool jpeg = o->format == THUMB_FORMAT_JPEG ||
+		    o->format == THUMB_FORMAT_AUTO;
 	const uint8_t *px;
 	int w, h, b = fo->bands;
 
 	if ((px = orient_crop(fo, e, i, &w, &h)) == NULL)
 		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
+	if (jpeg && (b == 2 || b == 4)) {
+		free(e->flat);
+		if ((e->flat = malloc((size_t)w * h * (b - 1))) == NULL)
+			ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
+		flatten(px, (size_t)w * h, b, e->flat);
+		px = e->flat;
+		b--;
+	}
 	if (hash != NULL && thumbhash_image(px, w, h, b, (size_t)w * b,
 					    THUMBHASH_FIT, hash) != 0)
 		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
-	if (o->format == THUMB_FORMAT_JPEG || o->format == THUMB_FORMAT_AUTO)
-		encode_jpeg(fo, e, i, px, w, h, buf, len);
+	if (jpeg)
+		encode_jpeg(fo, e, i, px, w, h, b, buf, len);
 	else if (fo->other->fn(fo->other->ctx, o, px, w, h, b, buf, len) != 0)
 		ERREXIT(&e->ci, JERR_OUT_OF_MEMORY);
 }
@@ -420,6 +440,7 @@ fastout_finish(struct fastout *fo, void **bufs, size_t *lens, char *hash)
 	jpeg_destroy_compress(&e->ci);
 	free(e->buf);
 	free(e->turned);
+	free(e->flat);
 	free(e);
 	return rc;
 }

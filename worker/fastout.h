@@ -7,10 +7,11 @@
  * reduce (resample.h), its autorotation (vips_autorot()) and centre crop
  * (vips_smartcrop()), and a libjpeg-turbo encode with jpegsave's settings
  * (4:2:0 below Q 90, no metadata); other formats through the caller's
- * encoder (struct fastout_encoder), which for an image with alpha
- * (fastout_keeps_alpha()) gets it premultiplied, reduced and
- * unpremultiplied as vips_thumbnail() would.  What that cannot match the
- * fast path refuses before it starts: fastout_handles().
+ * encoder (struct fastout_encoder).  An image with alpha is
+ * premultiplied, reduced and unpremultiplied as vips_thumbnail() would,
+ * and flattened onto white for a JPEG output as vips_flatten() would.
+ * What that cannot match the fast path refuses before it starts:
+ * fastout_handles().
  */
 #ifndef THUMPER_FASTOUT_H
 #define THUMPER_FASTOUT_H
@@ -60,13 +61,6 @@ bool fastout_handles(const struct thumb_config *cfg,
 		     const struct fastout_encoder *other);
 
 /*
- * Whether OUTS[0..N) can keep an alpha band: none is JPEG, which would
- * need vips_flatten() (thumb.c's libvips path does that).  fastout.h
- * takes 2 and 4 bands only for such outputs.
- */
-bool fastout_keeps_alpha(const struct thumb_output *outs, size_t n);
-
-/*
  * vips_thumbnail_calculate_shrink() with size "down": the factors that
  * fit (or, cropping, fill) a TW x TH box with a W x H image.
  */
@@ -101,8 +95,8 @@ void fastout_init(struct fastout *fo, const struct thumb_config *cfg,
 
 /*
  * Makes the reducer of a W x H image of BANDS channels: 1 or 3, or 2 or
- * 4 ending in alpha when fastout_keeps_alpha() (premultiplied as
- * vips_thumbnail() does, resample_new_alpha()); one output's, or with
+ * 4 ending in alpha (premultiplied as vips_thumbnail() does,
+ * resample_new_alpha()); one output's, or with
  * several the cover box's, from which fastout_finish() reduces each
  * output as libvips' path does.  Returns 0 or -1 (out of memory, a size
  * or outputs it cannot use).

@@ -131,9 +131,8 @@ srgb_profile(VipsImage *head, bool grey)
  * stripped, no attention crop), from pixels that are 8-bit or become
  * 8-bit before the reduce: vips_thumbnail() turns RGB16 into sRGB first,
  * by their high byte (vips_cast() with shift), while GREY16 to B_W goes
- * through float.  8-bit pixels with alpha too (fastout.h premultiplies
- * them and reduces in float, as libvips does), unless an output is JPEG:
- * thumb.c flattens those onto white with libvips.
+ * through float.  8-bit pixels with alpha too: fastout.h premultiplies
+ * them and reduces in float, and flattens them for JPEG, as libvips does.
  */
 static bool
 streams(const struct thumb_config *cfg, const struct pngparse *png,
@@ -142,8 +141,7 @@ streams(const struct thumb_config *cfg, const struct pngparse *png,
 	bool alpha = png->bands == 2 || png->bands == 4;
 
 	return fastout_handles(cfg, job->outs, job->n, job->other) &&
-	       (alpha ? png->depth <= 8 && fastout_keeps_alpha(job->outs, job->n)
-		      : png->depth <= 8 || png->bands == 3);
+	       (alpha ? png->depth <= 8 : png->depth <= 8 || png->bands == 3);
 }
 
 /* What stream() feeds: fastout.h, and for 16-bit rows an 8-bit one. */

@@ -2,10 +2,11 @@
  * pngfilter.c - undoing PNG's row filters (see pngfilter.h).
  *
  * The SSE2 versions follow the PNG specification's definitions exactly,
- * as the byte loops do, a pixel at a time: Average's floor((a + b) / 2)
- * is pavgb (which rounds up) less the carry bit (a ^ b) & 1, and Paeth
+ * as the byte loops do: Sub as a prefix sum of several pixels at once,
+ * Average and Paeth a pixel at a time.  Average's floor((a + b) / 2) is
+ * pavgb (which rounds up) less the carry bit (a ^ b) & 1, and Paeth
  * works on 16-bit lanes, taking a, then b, then c on ties as the
- * specification's predictor does.  check_pngfilter.c holds them against
+ * specification's predictor does.  check_pngparse.c holds them against
  * an independent byte-loop version for every filter and pixel size.
  */
 #include <config.h>
@@ -128,7 +129,63 @@ pixel(int f, __m128i x, __m128i b, __m128i *a, __m128i *c)
 }
 
 /*
- * Sub, Average and Paeth for BPP 3 or 4; N is a multiple of BPP.  All
+ * Sub for BPP 1 to 4, 16 bytes a step (12 for BPP 3: four pixels): the
+ * sums within a step are shifted adds, and the only one carried from step
+ * to step is the step's last pixel copied to every lane, so that steps do
+ * not wait on each other byte by byte.  Every store is 16 bytes, within
+ * N; with BPP 3 the last 4 are the next step's, which it writes over.
+ * Returns the bytes done, which the byte loop continues from.
+ */
+static size_t
+sub_sse2(const uint8_t *src, uint8_t *cur, size_t n, size_t bpp)
+{
+	__m128i carry = _mm_setzero_si128(), v;
+	size_t step = bpp == 3 ? 12 : 16, i = 0;
+
+	for (; i + 16 <= n; i += step) {
+		v = _mm_loadu_si128((const __m128i *)(src + i));
+		switch (bpp) {
+		case 1:
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 1));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+			v = _mm_add_epi8(v, carry);
+			carry = _mm_unpackhi_epi8(v, v);
+			carry = _mm_shufflehi_epi16(carry, 0xff);
+			carry = _mm_shuffle_epi32(carry, 0xff);
+			break;
+		case 2:
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+			v = _mm_add_epi8(v, carry);
+			carry = _mm_shufflehi_epi16(v, 0xff);
+			carry = _mm_shuffle_epi32(carry, 0xff);
+			break;
+		case 3:
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 3));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 6));
+			v = _mm_add_epi8(v, carry);
+			/* bytes 9 to 11 to 0 to 2, then 3 to 11 */
+			carry = _mm_srli_si128(_mm_slli_si128(v, 4), 13);
+			carry = _mm_or_si128(carry, _mm_slli_si128(carry, 3));
+			carry = _mm_or_si128(carry, _mm_slli_si128(carry, 6));
+			break;
+		default:
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
+			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+			v = _mm_add_epi8(v, carry);
+			carry = _mm_shuffle_epi32(v, 0xff);
+			break;
+		}
+		_mm_storeu_si128((__m128i *)(cur + i), v);
+	}
+	return i;
+}
+
+/*
+ * Average and Paeth for BPP 3 or 4; N is a multiple of BPP.  All
  * but the last pixel move 4 bytes: a 3-byte pixel's fourth byte is the
  * next pixel's first, which its own store then writes right.
  */
@@ -160,6 +217,19 @@ pngfilter_undo(int f, const uint8_t *src, uint8_t *cur, const uint8_t *prev,
 			cur[i] = (uint8_t)(src[i] + prev[i]);
 		return 0;
 	case 1:
+#ifdef __SSE2__
+		if (bpp <= 4) {
+			size_t i = sub_sse2(src, cur, n, bpp);
+
+			if (i > 0) {
+				for (; i < n; i++)
+					cur[i] = (uint8_t)(src[i] + cur[i - bpp]);
+				return 0;
+			}
+		}
+#endif
+		undo_bytes(f, src, cur, prev, n, bpp);
+		return 0;
 	case 3:
 	case 4:
 #ifdef __SSE2__

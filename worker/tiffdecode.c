@@ -18,10 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "worker/pngfilter.h"
 #include "worker/tiffdecode.h"
 
 /*
@@ -293,62 +291,6 @@ tiffdec_ready(struct tiffdec *d, const struct tifflayout *l)
 	return 0;
 }
 
-#ifdef __SSE2__
-/*
- * Predictor 2 on the RGB row SRC into DST, 4 pixels a step: the sums
- * within the step are two shifted adds, and the only sum carried from
- * step to step (the last pixel, copied to all four) is one add, so the
- * steps do not wait for each other as bytes do.  Every store is 16 bytes,
- * 4 past the step, which the next step writes over.  Returns the bytes
- * done, a multiple of 12 that leaves at least 4 of N to the byte loop.
- */
-static size_t
-sub3_sse2(const uint8_t *src, uint8_t *dst, size_t n)
-{
-	__m128i carry = _mm_setzero_si128();
-	size_t i = 0;
-
-	for (; i + 16 <= n; i += 12) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(src + i)), last;
-
-		v = _mm_add_epi8(v, _mm_slli_si128(v, 3));
-		v = _mm_add_epi8(v, _mm_slli_si128(v, 6));
-		last = _mm_srli_si128(_mm_slli_si128(v, 4), 13);
-		last = _mm_or_si128(last, _mm_slli_si128(last, 3));
-		last = _mm_or_si128(last, _mm_slli_si128(last, 6));
-		_mm_storeu_si128((__m128i *)(dst + i), _mm_add_epi8(v, carry));
-		carry = _mm_add_epi8(carry, last);
-	}
-	return i;
-}
-#endif
-
-/*
- * Undoes predictor 2 on the row SRC of N bytes into DST: each byte is
- * the difference from the same sample of the pixel to its left.
- */
-static void
-undo_predictor(const uint8_t *src, uint8_t *dst, size_t n, int bands)
-{
-	size_t i = 0;
-
-#ifdef __SSE2__
-	if (bands == 3)
-		i = sub3_sse2(src, dst, n);
-#endif
-	if (bands == 1) {
-		uint8_t a = 0;
-
-		for (; i < n; i++)
-			dst[i] = a = (uint8_t)(a + src[i]);
-		return;
-	}
-	for (; i < n && i < (size_t)bands; i++)
-		dst[i] = src[i];
-	for (; i < n; i++)
-		dst[i] = (uint8_t)(dst[i - (size_t)bands] + src[i]);
-}
-
 /*
  * Copies ROWS rows of a decoded unit at SRC into their place at DST,
  * undoing predictor 2 when PREDICTOR says so.
@@ -361,8 +303,9 @@ put_rows(const struct tifflayout *l, const uint8_t *src, uint8_t *dst,
 		const uint8_t *s = src + r * l->unit_line;
 		uint8_t *o = dst + r * l->line;
 
-		if (predictor == PREDICTOR_HORIZONTAL)
-			undo_predictor(s, o, l->unit_line, l->bands);
+		if (predictor == PREDICTOR_HORIZONTAL)	/* PNG's Sub */
+			pngfilter_undo(1, s, o, NULL, l->unit_line,
+				       (size_t)l->bands);
 		else
 			memcpy(o, s, l->unit_line);
 	}

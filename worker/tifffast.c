@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -16,8 +17,26 @@
 #include "worker/tiffstrips.h"
 
 /*
+ * Whether the EXTRA samples of an image of SPP samples, COLOURS of them
+ * colour, are what this path reads: none, or one alpha last.  libvips
+ * takes the fourth (second) band of RGB (grey) for alpha whatever its
+ * tag says, but unpremultiplies associated alpha, which fastout.h does
+ * not.
+ */
+static bool
+plain_alpha(uint16_t spp, int colours, uint16_t nextra, const uint16_t *extra)
+{
+	if (spp != colours + nextra)
+		return false;
+	return nextra == 0 ||
+	       (nextra == 1 && (extra[0] == EXTRASAMPLE_UNASSALPHA ||
+				extra[0] == EXTRASAMPLE_UNSPECIFIED));
+}
+
+/*
  * Whether the current directory is an image this path makes exactly what
- * libvips makes of it; sets *BANDS, or *WHY and returns 0.
+ * libvips makes of it; sets *BANDS (1 to 4, 2 and 4 ending in alpha), or
+ * *WHY and returns 0.
  */
 static int
 handles_image(TIFF *t, int *bands, const char **why)
@@ -45,20 +64,19 @@ handles_image(TIFF *t, int *bands, const char **why)
 		*why = "not 8-bit unsigned";
 	else if (planar != PLANARCONFIG_CONTIG)
 		*why = "separate planes";
-	else if (nextra != 0)
-		*why = "extra samples";
 	else if (comp == COMPRESSION_JPEG || comp == COMPRESSION_OJPEG ||
 		 !TIFFIsCODECConfigured(comp))
 		*why = "compression";
-	else if (photo == PHOTOMETRIC_RGB && spp == 3)
-		*bands = 3;
-	else if (photo == PHOTOMETRIC_MINISBLACK && spp == 1)
-		*bands = 1;
-	else
+	else if (photo != PHOTOMETRIC_RGB && photo != PHOTOMETRIC_MINISBLACK)
 		*why = "photometric";
+	else if (!plain_alpha(spp, photo == PHOTOMETRIC_RGB ? 3 : 1, nextra,
+			      extra))
+		*why = "extra samples";
+	else
+		*bands = spp;
 	/* a profile that is sRGB by its colours changes nothing (icc.h) */
 	if (*why == NULL && TIFFGetField(t, TIFFTAG_ICCPROFILE, &icclen, &icc) &&
-	    icc_judge(icc, icclen, *bands == 1, judged, sizeof(judged)) !=
+	    icc_judge(icc, icclen, *bands <= 2, judged, sizeof(judged)) !=
 	    ICC_AS_IS)
 		*why = "ICC profile";
 	return *why == NULL;

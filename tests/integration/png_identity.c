@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,34 +258,20 @@ srgb_tagged(const struct thumb_config *cfg)
 		vips_area_unref(VIPS_AREA(icc));
 }
 
-/* The bit of jobs[] tagged TAG. */
-static unsigned
-job_bit(const char *tag)
-{
-	for (size_t k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++)
-		if (strcmp(jobs[k].tag, tag) == 0)
-			return 1u << k;
-	return 0;
-}
-
 /*
  * The jobs that must go straight to fastout.h for SP: every job when the
- * pixels are 8-bit without alpha, or RGB16 without (libvips makes it
- * sRGB before the reduce); when they are 8-bit with alpha (an alpha
- * channel, or tRNS, which libpng expands to one), the ones whose outputs
- * all keep the alpha: PNG and WebP, not JPEG, which libvips flattens;
- * none for the others.
+ * pixels are 8-bit, with alpha or not (an alpha channel, or tRNS, which
+ * libpng expands to one), or RGB16 without (libvips makes it sRGB before
+ * the reduce); none for the others.
  */
 static unsigned
 direct_jobs_of(const struct testpng_spec *sp)
 {
-	unsigned keeps_alpha = job_bit("png") | job_bit("webp");
+	unsigned all = (1u << (sizeof(jobs) / sizeof(jobs[0]))) - 1;
+	bool alpha = sp->trns || (sp->colour & PNG_COLOR_MASK_ALPHA);
 
-	if (sp->trns || (sp->colour & PNG_COLOR_MASK_ALPHA))
-		return sp->depth <= 8 ? keeps_alpha : 0;
-	if (sp->colour == PNG_COLOR_TYPE_RGB || sp->depth <= 8)
-		return keeps_alpha | job_bit("one") | job_bit("three");
-	return 0;
+	return sp->depth <= 8 || (sp->colour == PNG_COLOR_TYPE_RGB && !alpha)
+		       ? all : 0;
 }
 
 /* The tags of the jobs in MASK into BUF, "none" for none. */

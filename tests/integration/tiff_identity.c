@@ -10,9 +10,10 @@
  * the fast path off, which is exactly the libvips path, and by
  * tifffast_make(), for a plain and a centre-cropped box: the two JPEG
  * files must be the same bytes, the larger ones also with the decode on
- * 1 to 4 threads.  Then what the path must leave to
- * libvips (16-bit, alpha, a profile other than sRGB, pages, CMYK, JPEG
- * compression, PNG output, kept metadata) falls back with a reason, an
+ * 1 to 4 threads; with alpha too, flattened for JPEG.  Then what the
+ * path must leave to libvips (16-bit, associated alpha or a second extra
+ * sample, a profile other than sRGB, pages, CMYK, JPEG compression, PNG
+ * output, kept metadata) falls back with a reason, an
  * sRGB profile does not, and a truncated
  * file, or one whose strips libtiff cannot decode on the threads, fails
  * through thumb_make() exactly as libvips fails it.
@@ -150,41 +151,71 @@ save(VipsImage *img, char *path, size_t pathsz, const char *name,
 	return 0;
 }
 
+enum bands { RGB, GREY, RGBA, GREYA };
+
 struct variant {
 	const char *name;
 	const char *opts;	/* tiffsave options */
 	int width;		/* resized to this width, 0: as it is */
-	int grey;
+	enum bands bands;	/* alpha: a band of its green, all levels */
 	int orientation;	/* 0: none set */
 	int height;		/* cut to this height, 0: as resized */
 };
 
 static const struct variant same[] = {
-	{ "striped none", "compression=none", 3001, 0, 0, 0 },
-	{ "striped LZW", "compression=lzw", 2999, 0, 0, 0 },
+	{ "striped none", "compression=none", 3001, RGB, 0, 0 },
+	{ "striped LZW", "compression=lzw", 2999, RGB, 0, 0 },
 	{ "striped LZW predictor", "compression=lzw,predictor=horizontal",
-	  1800, 0, 0, 0 },
-	{ "striped deflate", "compression=deflate", 1203, 0, 0, 0 },
-	{ "striped PackBits", "compression=packbits", 640, 0, 0, 0 },
+	  1800, RGB, 0, 0 },
+	{ "striped deflate", "compression=deflate", 1203, RGB, 0, 0 },
+	{ "striped PackBits", "compression=packbits", 640, RGB, 0, 0 },
 	{ "tiled 64 deflate", "tile,tile-width=64,tile-height=64,"
-	  "compression=deflate", 2001, 0, 0, 0 },
+	  "compression=deflate", 2001, RGB, 0, 0 },
 	{ "tiled 256 none", "tile,tile-width=256,tile-height=256", 1025,
-	  0, 0, 0 },
-	{ "grey striped", "compression=lzw", 1500, 1, 0, 0 },
-	{ "grey tiled", "tile,compression=deflate", 777, 1, 0, 0 },
-	{ "orientation 3", "compression=none", 1600, 0, 3, 0 },
-	{ "orientation 6", "compression=none", 1600, 0, 6, 0 },
-	{ "orientation 8", "tile,compression=lzw", 1400, 0, 8, 0 },
-	{ "panorama", "compression=none", 6000, 0, 0, 1400 },
-	{ "panorama orientation 6", "compression=lzw", 6000, 0, 6, 1400 },
-	{ "panorama orientation 2", "tile,compression=deflate", 5000, 0, 2,
+	  RGB, 0, 0 },
+	{ "grey striped", "compression=lzw", 1500, GREY, 0, 0 },
+	{ "grey tiled", "tile,compression=deflate", 777, GREY, 0, 0 },
+	{ "orientation 3", "compression=none", 1600, RGB, 3, 0 },
+	{ "orientation 6", "compression=none", 1600, RGB, 6, 0 },
+	{ "orientation 8", "tile,compression=lzw", 1400, RGB, 8, 0 },
+	{ "panorama", "compression=none", 6000, RGB, 0, 1400 },
+	{ "panorama orientation 6", "compression=lzw", 6000, RGB, 6, 1400 },
+	{ "panorama orientation 2", "tile,compression=deflate", 5000, RGB, 2,
 	  1100 },
-	{ "smaller than the box", "compression=none", 150, 0, 0, 0 },
-	{ "7 pixels wide", "compression=lzw", 7, 0, 0, 0 },
+	{ "smaller than the box", "compression=none", 150, RGB, 0, 0 },
+	{ "7 pixels wide", "compression=lzw", 7, RGB, 0, 0 },
 	{ "5 pixels wide deflate predictor", "compression=deflate,"
-	  "predictor=horizontal", 5, 0, 0, 0 },
-	{ "1x1", "compression=none", 1, 0, 0, 1 },
+	  "predictor=horizontal", 5, RGB, 0, 0 },
+	{ "1x1", "compression=none", 1, RGB, 0, 1 },
+	{ "RGBA tiled deflate predictor", "tile,tile-width=64,tile-height=64,"
+	  "compression=deflate,predictor=horizontal", 1500, RGBA, 0, 0 },
+	{ "RGBA striped orientation 6", "compression=none", 1400, RGBA, 6, 0 },
+	{ "grey and alpha striped LZW predictor", "compression=lzw,"
+	  "predictor=horizontal", 1300, GREYA, 0, 0 },
+	{ "grey and alpha tiled", "tile,compression=deflate", 900, GREYA, 0,
+	  0 },
 };
+
+/*
+ * *IMG with an alpha band appended: RGB's green, which has every level
+ * from transparent to opaque, for flattening to show its rounding.
+ * Returns 0 or -1.
+ */
+static int
+with_alpha(VipsImage *rgb, VipsImage **img)
+{
+	VipsImage *green = NULL, *out = NULL;
+	int rc = vips_extract_band(rgb, &green, 1, NULL) ||
+		 vips_bandjoin2(*img, green, &out, NULL);
+
+	if (green != NULL)
+		g_object_unref(green);
+	if (rc != 0)
+		return -1;
+	g_object_unref(*img);
+	*img = out;
+	return 0;
+}
 
 /* PHOTO as variant V, into PATH.  Returns 0 or -1. */
 static int
@@ -208,12 +239,14 @@ make_variant(VipsImage *photo, const struct variant *v, char *path,
 		a = b;
 		b = NULL;
 	}
-	if (v->grey) {
+	if (v->bands == GREY || v->bands == GREYA) {
 		if (vips_colourspace(a, &b, VIPS_INTERPRETATION_B_W, NULL) != 0)
 			goto out;
 	} else if (vips_copy(a, &b, NULL) != 0) {
 		goto out;
 	}
+	if ((v->bands == RGBA || v->bands == GREYA) && with_alpha(a, &b) != 0)
+		goto out;
 	vips_image_remove(b, VIPS_META_ICC_NAME);
 	vips_image_remove(b, VIPS_META_EXIF_NAME);
 	if (v->orientation > 0)
@@ -254,7 +287,7 @@ identity(const struct thumb_config *cfg, VipsImage *photo)
 static void
 several_sizes(const struct thumb_config *base, VipsImage *photo)
 {
-	static const size_t picks[] = { 1, 5, 11, 14 };
+	static const size_t picks[] = { 1, 5, 11, 14, 19, 20 };
 	static const int box[3][2] = { { 200, 200 }, { 100, 100 }, { 31, 57 } };
 
 	for (size_t k = 0; k < sizeof(picks) / sizeof(picks[0]); k++)
@@ -314,16 +347,18 @@ several_sizes(const struct thumb_config *base, VipsImage *photo)
  */
 static const struct variant threaded[] = {
 	{ "many LZW strips", "compression=lzw,predictor=horizontal,"
-	  "tile-height=16", 3000, 0, 0, 0 },
+	  "tile-height=16", 3000, RGB, 0, 0 },
 	{ "large striped deflate", "compression=deflate,tile-height=64",
 	  2400, 0, 0, 0 },
 	{ "striped deflate predictor", "compression=deflate,"
-	  "predictor=horizontal,tile-height=32", 2300, 0, 6, 0 },
+	  "predictor=horizontal,tile-height=32", 2300, RGB, 6, 0 },
 	{ "tiled deflate predictor", "tile,tile-width=128,tile-height=128,"
-	  "compression=deflate,predictor=horizontal", 2600, 0, 0, 0 },
+	  "compression=deflate,predictor=horizontal", 2600, RGB, 0, 0 },
 	{ "grey tiled deflate predictor", "tile,tile-width=64,tile-height=64,"
-	  "compression=deflate,predictor=horizontal", 2500, 1, 0, 0 },
-	{ "small, serial", "compression=lzw,tile-height=8", 900, 0, 0, 0 },
+	  "compression=deflate,predictor=horizontal", 2500, GREY, 0, 0 },
+	{ "small, serial", "compression=lzw,tile-height=8", 900, RGB, 0, 0 },
+	{ "RGBA tiled deflate predictor", "tile,tile-width=128,tile-height=128,"
+	  "compression=deflate,predictor=horizontal", 2000, RGBA, 0, 0 },
 };
 
 static void
@@ -465,7 +500,6 @@ fallbacks(const struct thumb_config *cfg, VipsImage *photo)
 		enum thumb_format fmt;
 	} cases[] = {
 		{ "16-bit", "16-bit", "compression=lzw", THUMB_FORMAT_JPEG },
-		{ "alpha", "alpha", "compression=none", THUMB_FORMAT_JPEG },
 		{ "Display P3 profile", "icc-p3", "compression=none",
 		  THUMB_FORMAT_JPEG },
 		{ "two pages", "pages", "compression=none", THUMB_FORMAT_JPEG },
@@ -489,6 +523,59 @@ fallbacks(const struct thumb_config *cfg, VipsImage *photo)
 		if (img != NULL)
 			g_object_unref(img);
 	}
+}
+
+/*
+ * RGB with the extra samples EXTRA[0..N), written by libtiff into PATH
+ * (libvips writes only unassociated alpha): 64 x 64, a gradient.
+ * Returns 0 or -1.
+ */
+static int
+write_extra(const char *path, const uint16_t *extra, uint16_t n)
+{
+	TIFF *t = TIFFOpen(path, "w");
+	uint16_t spp = (uint16_t)(3 + n);
+	uint8_t row[64 * 5];
+	int rc = 0;
+
+	if (t == NULL)
+		return -1;
+	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 64);
+	TIFFSetField(t, TIFFTAG_IMAGELENGTH, 64);
+	TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+	TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
+	TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+	TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+	TIFFSetField(t, TIFFTAG_EXTRASAMPLES, n, extra);
+	TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 64);
+	for (uint32_t y = 0; y < 64 && rc == 0; y++) {
+		for (size_t i = 0; i < 64 * (size_t)spp; i++)
+			row[i] = (uint8_t)(y * 4 + i / spp);
+		rc = TIFFWriteScanline(t, row, y, 0) == 1 ? 0 : -1;
+	}
+	TIFFClose(t);
+	return rc;
+}
+
+/* Premultiplied alpha and a second extra sample are left to libvips. */
+static void
+extra_samples(const struct thumb_config *cfg)
+{
+	static const uint16_t assoc[] = { EXTRASAMPLE_ASSOCALPHA };
+	static const uint16_t two[] = { EXTRASAMPLE_UNASSALPHA,
+					EXTRASAMPLE_UNSPECIFIED };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/extra.tif", tmpdir);
+	if (write_extra(path, assoc, 1) != 0)
+		tap(0, "associated alpha: made");
+	else
+		falls_back(cfg, "associated alpha", path, THUMB_FORMAT_JPEG);
+	if (write_extra(path, two, 2) != 0)
+		tap(0, "two extra samples: made");
+	else
+		falls_back(cfg, "two extra samples", path, THUMB_FORMAT_JPEG);
+	unlink(path);
 }
 
 /* An sRGB profile changes nothing (icc.h): the fast path takes it. */
@@ -616,6 +703,7 @@ main(int argc, char **argv)
 		threads(&cfg, photo);
 		srgb_profile(&cfg, photo);
 		fallbacks(&cfg, photo);
+		extra_samples(&cfg);
 		leftovers(&cfg, photo);
 		corrupt_threaded(&cfg, photo);
 		g_object_unref(photo);
