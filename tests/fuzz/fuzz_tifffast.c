@@ -9,7 +9,7 @@
  * fuzz-sources: worker/tifffast.c worker/fastout.c worker/resample.c
  * fuzz-sources: worker/resample_alpha.c worker/icc.c worker/placeholder.c
  * fuzz-sources: worker/thumbhash.c worker/tiffdecode.c worker/tiffstrips.c
- * fuzz-sources: worker/lzw.c
+ * fuzz-sources: worker/lzw.c worker/pngfilter.c
  * fuzz-pkgs: libtiff-4 libjpeg lcms2 vips libdeflate
  */
 #include <config.h>
