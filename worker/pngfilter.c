@@ -130,16 +130,17 @@ pixel(int f, __m128i x, __m128i b, __m128i *a, __m128i *c)
 
 /*
  * Sub for BPP 1 to 4, 16 bytes a step (12 for BPP 3: four pixels): the
- * sums within a step are shifted adds, and the only one carried from step
- * to step is the step's last pixel copied to every lane, so that steps do
- * not wait on each other byte by byte.  Every store is 16 bytes, within
- * N; with BPP 3 the last 4 are the next step's, which it writes over.
- * Returns the bytes done, which the byte loop continues from.
+ * sums within a step are shifted adds, and the step's last pixel, copied
+ * to every lane, is added to a carry that every later step adds: one add
+ * from step to step, so that steps do not wait on each other.  Every
+ * store is 16 bytes, within N; with BPP 3 the last 4 are the next step's,
+ * which it writes over.  Returns the bytes done, which the byte loop
+ * continues from.  Inlined with a constant BPP, which picks the case.
  */
-static size_t
+INLINE size_t
 sub_sse2(const uint8_t *src, uint8_t *cur, size_t n, size_t bpp)
 {
-	__m128i carry = _mm_setzero_si128(), v;
+	__m128i carry = _mm_setzero_si128(), v, last;
 	size_t step = bpp == 3 ? 12 : 16, i = 0;
 
 	for (; i + 16 <= n; i += step) {
@@ -150,36 +151,33 @@ sub_sse2(const uint8_t *src, uint8_t *cur, size_t n, size_t bpp)
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
-			v = _mm_add_epi8(v, carry);
-			carry = _mm_unpackhi_epi8(v, v);
-			carry = _mm_shufflehi_epi16(carry, 0xff);
-			carry = _mm_shuffle_epi32(carry, 0xff);
+			last = _mm_unpackhi_epi8(v, v);
+			last = _mm_shufflehi_epi16(last, 0xff);
+			last = _mm_shuffle_epi32(last, 0xff);
 			break;
 		case 2:
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
-			v = _mm_add_epi8(v, carry);
-			carry = _mm_shufflehi_epi16(v, 0xff);
-			carry = _mm_shuffle_epi32(carry, 0xff);
+			last = _mm_shufflehi_epi16(v, 0xff);
+			last = _mm_shuffle_epi32(last, 0xff);
 			break;
 		case 3:
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 3));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 6));
-			v = _mm_add_epi8(v, carry);
 			/* bytes 9 to 11 to 0 to 2, then 3 to 11 */
-			carry = _mm_srli_si128(_mm_slli_si128(v, 4), 13);
-			carry = _mm_or_si128(carry, _mm_slli_si128(carry, 3));
-			carry = _mm_or_si128(carry, _mm_slli_si128(carry, 6));
+			last = _mm_srli_si128(_mm_slli_si128(v, 4), 13);
+			last = _mm_or_si128(last, _mm_slli_si128(last, 3));
+			last = _mm_or_si128(last, _mm_slli_si128(last, 6));
 			break;
 		default:
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
 			v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
-			v = _mm_add_epi8(v, carry);
-			carry = _mm_shuffle_epi32(v, 0xff);
+			last = _mm_shuffle_epi32(v, 0xff);
 			break;
 		}
-		_mm_storeu_si128((__m128i *)(cur + i), v);
+		_mm_storeu_si128((__m128i *)(cur + i), _mm_add_epi8(v, carry));
+		carry = _mm_add_epi8(carry, last);
 	}
 	return i;
 }
@@ -219,7 +217,10 @@ pngfilter_undo(int f, const uint8_t *src, uint8_t *cur, const uint8_t *prev,
 	case 1:
 #ifdef __SSE2__
 		if (bpp <= 4) {
-			size_t i = sub_sse2(src, cur, n, bpp);
+			size_t i = bpp == 1 ? sub_sse2(src, cur, n, 1)
+				 : bpp == 2 ? sub_sse2(src, cur, n, 2)
+				 : bpp == 3 ? sub_sse2(src, cur, n, 3)
+					    : sub_sse2(src, cur, n, 4);
 
 			if (i > 0) {
 				for (; i < n; i++)

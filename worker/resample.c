@@ -440,26 +440,21 @@ box_add(uint32_t *restrict sum, const uint8_t *restrict row, size_t n)
 		sum[i] += row[i];
 }
 
-/*
- * Q = round(SUM / K) and SUM = 0, dividing by multiplying: with M =
- * floor(2^32 / K) + 1, (x * M) >> 32 is x / K exactly while x * K < 2^32,
- * and x < 256 K here, so for every K below 4096 (a 4096:1 box is a
- * million-pixel-wide image made 256 wide); above that, plain division.
- */
+/* Q = round(SUM / K) (box_round()) and SUM = 0. */
 static void
 box_mean(uint8_t *restrict q, uint32_t *restrict sum, int k, size_t n)
 {
-	uint64_t m = ((uint64_t)1 << 32) / (uint64_t)k + 1;
-	uint32_t half = (uint32_t)k / 2;
+	float inv, bias;
 
-	if (k < 4096)
+	box_scale(k, &inv, &bias);
+	if (k < BOX_FLOAT_MAX)
 		for (size_t i = 0; i < n; i++) {
-			q[i] = (uint8_t)(((sum[i] + half) * m) >> 32);
+			q[i] = box_round(sum[i], inv, bias);
 			sum[i] = 0;
 		}
 	else
 		for (size_t i = 0; i < n; i++) {
-			q[i] = (uint8_t)((sum[i] + half) / (uint32_t)k);
+			q[i] = (uint8_t)((sum[i] + (uint32_t)k / 2) / (uint32_t)k);
 			sum[i] = 0;
 		}
 }

@@ -78,6 +78,30 @@ clamp(int i, int n)
 	return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
+/*
+ * A box of K samples summing to SUM: round(SUM / K), halves up, as
+ * libvips' shrink has it.  In float, so that box_mean() vectorises:
+ * floor((x + K/2) / K) is the truncation of x / K + (K/2 + 0.5) / K with
+ * INV = 1 / K and BIAS = (K/2 + 0.5) * INV (box_scale()).  Exact for K
+ * below BOX_FLOAT_MAX and x up to 255 K: the true quotient lies at least
+ * 1/(2K) from the whole number it must not cross, and the float error is
+ * under 2^-14 (check_resample tries every K at every rounding boundary).
+ */
+#define BOX_FLOAT_MAX 4096
+
+static inline void
+box_scale(int k, float *inv, float *bias)
+{
+	*inv = 1.0f / (float)k;
+	*bias = ((float)(k / 2) + 0.5f) * *inv;
+}
+
+static inline uint8_t
+box_round(uint32_t sum, float inv, float bias)
+{
+	return (uint8_t)(int32_t)((float)sum * inv + bias);
+}
+
 /* resample_alpha.c: the float buffers of R, planned; 0 or -1. */
 int resample_alpha_alloc(struct resample *r);
 

@@ -15,7 +15,7 @@
 
 #include <vips/vips.h>
 
-#include "worker/resample.h"
+#include "worker/resample_int.h"
 
 static unsigned rng = 2024;
 
@@ -200,6 +200,36 @@ START_TEST(alpha_matches_vips_premultiplied_resize)
 }
 END_TEST
 
+/*
+ * box_round() against integer division: every sum for the boxes up to
+ * 300, and for every box below BOX_FLOAT_MAX the sums at each rounding
+ * boundary (x + K/2 a multiple of K, and either side), where float error
+ * would show.
+ */
+START_TEST(box_round_is_exact)
+{
+	uint32_t bad_k = 0, bad_x = 0;
+
+	for (uint32_t k = 2; k < BOX_FLOAT_MAX && !bad_k; k++) {
+		float inv, bias;
+		uint32_t x, end;
+
+		box_scale((int)k, &inv, &bias);
+		for (uint32_t q = 1; q <= 256 && !bad_k; q++) {
+			end = q * k - k / 2 + 1;
+			for (x = end - 2; x <= end && x <= 255 * k; x++)
+				if (box_round(x, inv, bias) != (x + k / 2) / k)
+					bad_k = k, bad_x = x;
+		}
+		if (k <= 300)
+			for (x = 0; x <= 255 * k && !bad_k; x++)
+				if (box_round(x, inv, bias) != (x + k / 2) / k)
+					bad_k = k, bad_x = x;
+	}
+	ck_assert_msg(bad_k == 0, "box of %u rounds %u wrong", bad_k, bad_x);
+}
+END_TEST
+
 START_TEST(bad_arguments_are_refused)
 {
 	ck_assert_ptr_null(resample_new(0, 10, 1.0, 1.0, 3));
@@ -226,6 +256,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, random_sizes_match_vips_resize);
 	tcase_add_test(tc, edge_sizes_match_vips_resize);
 	tcase_add_test(tc, alpha_matches_vips_premultiplied_resize);
+	tcase_add_test(tc, box_round_is_exact);
 	tcase_add_test(tc, bad_arguments_are_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
