@@ -275,7 +275,7 @@ main(int argc, char **argv)
 	struct proto_buf out = { 0 };
 	struct proto_setup setup;
 	struct proto_hello hello;
-	struct thumb_config cfg;
+	struct thumb_config cfg = { 0 };
 	struct proto_hdr h;
 	uint8_t *payload = NULL;
 	const char *ppid = getenv("THUMPER_PARENT_PID");
@@ -307,6 +307,7 @@ main(int argc, char **argv)
 	cfg.crop = (enum thumb_crop)setup.crop;
 	cfg.jpeg_fast = (enum thumb_jpeg_fast)setup.jpeg_fast;
 	cfg.tiff_fast = true;
+	cfg.tiff_threads = 0;	/* as tiffstrips_threads() finds the cores */
 	cfg.png_fast = true;	/* no setting: they give libvips' bytes */
 	cfg.keep_metadata = setup.keep_metadata;
 	cfg.placeholder = (enum thumb_placeholder)setup.placeholder;
