@@ -15,7 +15,7 @@ worker_libengine_a_SOURCES = %D%/thumb.c %D%/thumb.h \
 	%D%/resample_int.h %D%/icc.c %D%/icc.h \
 	%D%/pngfast.c %D%/pngfast.h %D%/pngparse.c %D%/pngparse.h \
 	%D%/pngdecode.c %D%/pngdecode.h %D%/pngfilter.c %D%/pngfilter.h \
-	%D%/scratch.c %D%/scratch.h \
+	%D%/scratch.c %D%/scratch.h %D%/vipsmodules.c %D%/vipsmodules.h \
 	%D%/thumbhash.c %D%/thumbhash.h %D%/placeholder.c %D%/placeholder.h
 worker_libengine_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(JPEG_CFLAGS) \
 	$(EXIF_CFLAGS) $(TIFF_CFLAGS) $(LCMS2_CFLAGS) $(WEBPMUX_CFLAGS) \

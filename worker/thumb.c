@@ -50,6 +50,7 @@
 #include "worker/scratch.h"
 #include "worker/pngfast.h"
 #include "worker/tifffast.h"
+#include "worker/vipsmodules.h"
 #include "pool/tempname.h"
 #include "worker/thumb.h"
 
@@ -116,7 +117,7 @@ thumb_init(const char *argv0, const struct thumb_config *cfg, char *err,
 	mallopt(M_TRIM_THRESHOLD, HEAP_KEEP);
 	mallopt(M_ARENA_MAX, 1);
 
-	if (VIPS_INIT(argv0) != 0) {
+	if (vipsmodules_init(argv0, cfg->untrusted_loaders, cfg->stage) != 0) {
 		snprintf(err, errsz, "cannot start libvips: %s",
 			 vips_error_buffer());
 		vips_error_clear();

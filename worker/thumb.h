@@ -36,6 +36,7 @@ struct thumb_config {
 	uint64_t max_file_bytes;
 	uint64_t memory_bytes;		/* the worker's RLIMIT_AS, 0: none */
 	unsigned vips_threads;
+	const char *stage;	/* a private folder for vipsmodules.h, or NULL */
 };
 
 struct thumb_output {

@@ -317,6 +317,7 @@ main(int argc, char **argv)
 	cfg.max_file_bytes = setup.max_file_bytes;
 	cfg.memory_bytes = (uint64_t)setup.memory_mb << 20;
 	cfg.vips_threads = setup.vips_threads;
+	cfg.stage = scratch;
 	if (thumb_init(argv[0], &cfg, err, sizeof(err)) != 0)
 		die("%s", err);
 	sandbox(&setup);

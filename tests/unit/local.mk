@@ -117,6 +117,15 @@ TESTS += %D%/check_thumb_memory
 %C%_check_thumb_memory_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
 %C%_check_thumb_memory_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
 
+# libvips started without the modules a worker blocks (worker/vipsmodules.c).
+check_PROGRAMS += %D%/check_vipsmodules
+TESTS += %D%/check_vipsmodules
+
+%C%_check_vipsmodules_SOURCES = %D%/check_vipsmodules.c %D%/testutil.c \
+	%D%/testutil.h
+%C%_check_vipsmodules_CFLAGS = $(unit_cflags) $(VIPS_CFLAGS)
+%C%_check_vipsmodules_LDADD = $(ENGINE_LIBS) $(CHECK_LIBS)
+
 # The fast path's reduce (worker/resample.c) against vips_resize().
 check_PROGRAMS += %D%/check_resample
 TESTS += %D%/check_resample
