@@ -13,8 +13,8 @@
  *    (design.md §9).
  *  - Memory: one buffer holds the inflated rows at its end and receives
  *    the pixels from its start, row by row (each pixel row ends before
- *    the next filtered row begins, so nothing unread is overwritten), and
- *    the file is freed once inflated: the decode makes no full-size copy.
+ *    the next filtered row begins, so nothing unread is overwritten): the
+ *    decode makes no full-size copy.
  *    Adam7 scatters rows all over the image, so an interlaced file's rows
  *    are inflated into a buffer of their own.
  */
@@ -321,15 +321,13 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* Inflates *FILE into RAW, frees it, and decodes.  Returns 0 or -1. */
+/* Inflates FILE into RAW and decodes.  Returns 0 or -1. */
 static int
-inflate_decode(struct job *j, uint8_t **file, uint8_t *raw, const char **why)
+inflate_decode(struct job *j, uint8_t *file, uint8_t *raw, const char **why)
 {
 	*why = "inflate failed";
-	if (inflate(j->png, *file, raw) != 0)
+	if (inflate(j->png, file, raw) != 0)
 		return -1;
-	free(*file);
-	*file = NULL;
 	*why = "bad filter type";
 	if (decode(j, raw) != 0)
 		return -1;
@@ -342,7 +340,7 @@ inflate_decode(struct job *j, uint8_t **file, uint8_t *raw, const char **why)
  * interlaced file's rows, else PIX's end.  Returns 0 or -1 with *WHY.
  */
 static int
-decode_into(const struct pngparse *png, uint8_t **file, uint8_t *pix,
+decode_into(const struct pngparse *png, uint8_t *file, uint8_t *pix,
 	    size_t pixlen, uint8_t *adam7, const char **why)
 {
 	struct job *j;
@@ -362,7 +360,7 @@ decode_into(const struct pngparse *png, uint8_t **file, uint8_t *pix,
 }
 
 uint8_t *
-pngdecode(const struct pngparse *png, uint8_t **file, const char **why)
+pngdecode(const struct pngparse *png, uint8_t *file, const char **why)
 {
 	uint64_t pixlen, need = pngdecode_need(png, &pixlen);
 	uint8_t *pix, *adam7 = NULL;
@@ -400,7 +398,7 @@ pngdecode_rows_need(const struct pngparse *png)
  * Both buffers are scratch.h's, kept for the next image.
  */
 static int
-rows_of_image(const struct pngparse *png, uint8_t **file,
+rows_of_image(const struct pngparse *png, uint8_t *file,
 	      pngdecode_row_fn *fn, void *ctx, const char **why)
 {
 	uint64_t pixlen;
@@ -420,7 +418,7 @@ rows_of_image(const struct pngparse *png, uint8_t **file,
 }
 
 int
-pngdecode_rows(const struct pngparse *png, uint8_t **file,
+pngdecode_rows(const struct pngparse *png, uint8_t *file,
 	       pngdecode_row_fn *fn, void *ctx, const char **why)
 {
 	uint64_t pixlen;

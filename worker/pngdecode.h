@@ -22,15 +22,15 @@
 uint64_t pngdecode_need(const struct pngparse *png, uint64_t *pixlen);
 
 /*
- * Decodes the PNG *FILE (parsed into PNG) into a new buffer (release
+ * Decodes the PNG FILE (parsed into PNG) into a new buffer (release
  * with free()) of the pixels, rows top to bottom, samples interleaved,
  * 16-bit samples in host order.  The IDAT data are gathered in place in
- * *FILE, which is freed (and set to NULL) once inflated.  Returns the
+ * FILE, which is the caller's, spoilt.  Returns the
  * buffer, or NULL with *WHY (a static string): "out of memory",
  * "inflate failed" (including a wrong size, trailing data or Adler-32,
  * which libpng does not check), "bad filter type".
  */
-uint8_t *pngdecode(const struct pngparse *png, uint8_t **file,
+uint8_t *pngdecode(const struct pngparse *png, uint8_t *file,
 		   const char **why);
 
 /*
@@ -54,7 +54,7 @@ uint64_t pngdecode_rows_need(const struct pngparse *png);
  * Returns 0, or -1 with *WHY as pngdecode()'s,
  * possibly after some rows went to FN.
  */
-int pngdecode_rows(const struct pngparse *png, uint8_t **file,
+int pngdecode_rows(const struct pngparse *png, uint8_t *file,
 		   pngdecode_row_fn *fn, void *ctx, const char **why);
 
 #endif

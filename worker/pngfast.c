@@ -21,6 +21,7 @@
 #include "worker/pngdecode.h"
 #include "worker/pngfast.h"
 #include "worker/pngparse.h"
+#include "worker/scratch.h"
 
 /*
  * The most one decode may hold at once (the file, the inflated rows, the
@@ -194,7 +195,7 @@ push_cb(void *ctx, const uint8_t *row)
  */
 static int
 stream(const struct thumb_config *cfg, const struct pngparse *png,
-       uint8_t **file, VipsImage *head, const struct pngfast_job *job,
+       uint8_t *file, VipsImage *head, const struct pngfast_job *job,
        const char **why)
 {
 	struct fastout fo;
@@ -219,7 +220,7 @@ stream(const struct thumb_config *cfg, const struct pngparse *png,
 
 /* The image of PNG for libvips' thumbnail.  Returns it, or NULL with *WHY. */
 static VipsImage *
-image(const struct pngparse *png, uint8_t **file, VipsImage *head,
+image(const struct pngparse *png, uint8_t *file, VipsImage *head,
       const char **why)
 {
 	uint64_t pixlen;
@@ -239,8 +240,8 @@ image(const struct pngparse *png, uint8_t **file, VipsImage *head,
 }
 
 /*
- * Everything after the signature, with FILE (SIZE bytes), which it
- * frees.  Returns PNGFAST_MADE or PNGFAST_IMAGE (with *OUT), or
+ * Everything after the signature, with FILE (SIZE bytes, read here).
+ * Returns PNGFAST_MADE or PNGFAST_IMAGE (with *OUT), or
  * PNGFAST_FALLBACK with *WHY.
  */
 static enum pngfast_status
@@ -250,36 +251,33 @@ run(const struct thumb_config *cfg, uint8_t *file, size_t size, int fd,
 {
 	struct pngparse png;
 	uint64_t pixlen, need;
-	enum pngfast_status st = PNGFAST_FALLBACK;
 	bool direct;
 
 	if (fsutil_pread_full(fd, file, size, 0) != 0) {
 		*why = "cannot read";
-		goto out;
+		return PNGFAST_FALLBACK;
 	}
 	if (pngparse(file, size, &png, why) != PNGPARSE_OK)
-		goto out;
+		return PNGFAST_FALLBACK;
 	if (!matches_header(&png, head)) {
 		*why = "libvips reads another image";
-		goto out;
+		return PNGFAST_FALLBACK;
 	}
 	if (png.iccp && !srgb_profile(head, png.bands < 3)) {
 		*why = "iCCP";
-		goto out;
+		return PNGFAST_FALLBACK;
 	}
 	direct = streams(cfg, &png, job);
 	need = direct ? pngdecode_rows_need(&png) : pngdecode_need(&png, &pixlen);
 	if (size + need > budget(cfg)) {
 		*why = "over the memory budget";
-		goto out;
+		return PNGFAST_FALLBACK;
 	}
-	if (direct && stream(cfg, &png, &file, head, job, why) == 0)
-		st = PNGFAST_MADE;
-	else if (!direct && (*out = image(&png, &file, head, why)) != NULL)
-		st = PNGFAST_IMAGE;
-out:
-	free(file);
-	return st;
+	if (direct)
+		return stream(cfg, &png, file, head, job, why) == 0 ?
+			       PNGFAST_MADE : PNGFAST_FALLBACK;
+	*out = image(&png, file, head, why);
+	return *out != NULL ? PNGFAST_IMAGE : PNGFAST_FALLBACK;
 }
 
 enum pngfast_status
@@ -301,7 +299,8 @@ pngfast_make(const struct thumb_config *cfg, int fd, size_t size,
 		*why = "keep_metadata";
 		return PNGFAST_FALLBACK;
 	}
-	if ((file = malloc(size)) == NULL) {
+	/* kept for the next file, like the decode's buffers */
+	if ((file = scratch_get(SCRATCH_FILE, size)) == NULL) {
 		*why = "out of memory";
 		return PNGFAST_FALLBACK;
 	}

@@ -3,13 +3,22 @@
  * scratch.h).
  *
  * Each slot's buffer is mapped by itself, so that keeping it does not
- * pin the heap around it, and trimming returns it whole.
+ * pin the heap around it, and trimming returns it whole.  Its start is
+ * aligned to a huge page and it is advised as huge pages
+ * (MADV_HUGEPAGE; Debian's kernels give them only when asked): a
+ * buffer is written whole as soon as it is taken, so a 2 MiB page costs
+ * one fault where 4 KiB pages cost 512.  On the bench's 16 PNGs in one
+ * process that took the faults from 131,900 to 18,400 and the time from
+ * 2.7-3.3 s to 1.5 s (tests/bench/README.md "Worker memory").
  */
 #include <config.h>
 
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "worker/scratch.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static struct {
 	void *p;
@@ -25,6 +34,32 @@ drop(enum scratch_slot s)
 	slots[s].cap = 0;
 }
 
+/*
+ * LEN bytes, a whole number of huge pages, starting on a huge page
+ * boundary: mapped a huge page longer, then the ends cut off.  NULL when
+ * out of memory.
+ */
+static void *
+map_huge(size_t len)
+{
+	size_t head, tail;
+	uint8_t *p;
+
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+	tail = HUGE_PAGE - head;
+	if (head > 0)
+		munmap(p, head);
+	munmap(p + head + len, tail);
+	p += head;
+	/* advice only: without it the pages are 4 KiB, nothing else */
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
 void *
 scratch_get(enum scratch_slot s, size_t len)
 {
@@ -35,9 +70,10 @@ scratch_get(enum scratch_slot s, size_t len)
 	if (slots[s].cap >= len)
 		return slots[s].p;
 	drop(s);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
+	if (len > SIZE_MAX - 2 * HUGE_PAGE)
+		return NULL;
+	len = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	if ((p = map_huge(len)) == NULL)
 		return NULL;
 	slots[s].p = p;
 	slots[s].cap = len;

@@ -106,7 +106,7 @@ row_cb(void *ctx, const uint8_t *row)
 	r->seen++;
 }
 
-/* pngdecode_rows() of the LEN bytes at COPY (taken) against PIX. */
+/* pngdecode_rows() of the LEN bytes at COPY (freed) against PIX. */
 static void
 check_rows(uint8_t *copy, size_t len, const uint8_t *pix)
 {
@@ -121,7 +121,7 @@ check_rows(uint8_t *copy, size_t len, const uint8_t *pix)
 	pngdecode_need(&png, &pixlen);
 	r.row = (size_t)(pixlen / png.height);
 	r.height = png.height;
-	rc = pngdecode_rows(&png, &copy, row_cb, &r, &why);
+	rc = pngdecode_rows(&png, copy, row_cb, &r, &why);
 	if ((rc == 0) != (pix != NULL) || (rc == 0 && r.seen != r.height) ||
 	    (rc != 0 && (why == NULL || why[0] == '\0')))
 		abort();
@@ -155,7 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pngdecode_need(&png, &pixlen) + len <= MAX_DECODE &&
 	    (copy = malloc(len + 1)) != NULL) {
 		memcpy(copy, p, len);
-		pix = pngdecode(&png, &p, &why);
+		pix = pngdecode(&png, p, &why);
 		if (pix == NULL && (why == NULL || why[0] == '\0'))
 			abort();
 		check_rows(copy, len, pix);

@@ -1,12 +1,16 @@
 /*
  * check_scratch.c - the decode buffers kept between images
  * (worker/scratch.c): a slot's buffer is reused while it is big enough,
- * replaced by a bigger one when it is not, and trimming drops the
- * largest until the slots hold SCRATCH_KEEP or less.
+ * replaced by a bigger one when it is not, trimming drops the largest
+ * until the slots hold SCRATCH_KEEP or less, and each buffer starts on a
+ * huge page and is advised as huge pages.
  */
 #include <config.h>
 
 #include <check.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tests/unit/testutil.h"
@@ -57,6 +61,40 @@ START_TEST(trimming_keeps_what_fits_and_drops_the_largest)
 }
 END_TEST
 
+/* The VmFlags line of the mapping holding P, from /proc/self/smaps. */
+static void
+vm_flags(const void *p, char *flags, size_t size)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+
+	ck_assert_ptr_nonnull(f);
+	flags[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		uintmax_t lo, hi;
+
+		if (sscanf(line, "%jx-%jx ", &lo, &hi) == 2)
+			in = lo <= (uintptr_t)p && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0)
+			snprintf(flags, size, "%s", line + 8);
+	}
+	fclose(f);
+}
+
+START_TEST(buffers_start_on_a_huge_page_advised_as_huge)
+{
+	char *p = scratch_get(SCRATCH_FILE, 3 * MIB + 5), flags[512];
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq((uintptr_t)p % (2 * MIB), 0);
+	memset(p, 1, 3 * MIB + 5);
+	vm_flags(p, flags, sizeof(flags));
+	ck_assert_msg(strstr(flags, " hg") != NULL,
+		      "no MADV_HUGEPAGE in VmFlags:%s", flags);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -65,6 +103,7 @@ main(void)
 
 	tcase_add_test(tc, a_slot_is_reused_while_big_enough);
 	tcase_add_test(tc, trimming_keeps_what_fits_and_drops_the_largest);
+	tcase_add_test(tc, buffers_start_on_a_huge_page_advised_as_huge);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
