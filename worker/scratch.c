@@ -60,31 +60,46 @@ map_huge(size_t len)
 	return p;
 }
 
+/*
+ * A buffer grows into a new mapping that takes the old one's pages
+ * (mremap() moves them, page tables and all, no copy: both ends are on
+ * huge pages), so only the part it grows by is faulted in afresh.
+ */
 void *
 scratch_get(enum scratch_slot s, size_t len)
 {
-	void *p;
+	uint8_t *p;
 
 	if (len == 0)
 		len = 1;
 	if (slots[s].cap >= len)
 		return slots[s].p;
-	drop(s);
 	if (len > SIZE_MAX - 2 * HUGE_PAGE)
 		return NULL;
 	len = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	if ((p = map_huge(len)) == NULL)
+	if ((p = map_huge(len)) == NULL) {
+		drop(s);
 		return NULL;
+	}
+	if (slots[s].p == NULL ||
+	    mremap(slots[s].p, slots[s].cap, slots[s].cap,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, p) == MAP_FAILED)
+		drop(s);
 	slots[s].p = p;
 	slots[s].cap = len;
 	return p;
 }
 
+/*
+ * Shrinks the largest buffers, keeping their first pages, until the
+ * slots hold SCRATCH_KEEP or less: what stays is what the next image
+ * would fault in first.
+ */
 void
 scratch_trim(void)
 {
 	for (;;) {
-		size_t held = 0;
+		size_t held = 0, over;
 		int big = 0;
 
 		for (int s = 0; s < SCRATCH_SLOTS; s++) {
@@ -94,6 +109,13 @@ scratch_trim(void)
 		}
 		if (held <= SCRATCH_KEEP)
 			return;
-		drop(big);
+		over = (held - SCRATCH_KEEP + HUGE_PAGE - 1) / HUGE_PAGE *
+		       HUGE_PAGE;
+		if (over >= slots[big].cap) {
+			drop((enum scratch_slot)big);
+			continue;
+		}
+		munmap((uint8_t *)slots[big].p + slots[big].cap - over, over);
+		slots[big].cap -= over;
 	}
 }

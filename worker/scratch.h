@@ -34,7 +34,10 @@ enum scratch_slot {
  */
 void *scratch_get(enum scratch_slot slot, size_t len);
 
-/* Frees the largest buffers until the slots hold SCRATCH_KEEP or less. */
+/*
+ * Shrinks the largest buffers, keeping their start, until the slots
+ * hold SCRATCH_KEEP or less.
+ */
 void scratch_trim(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * check_scratch.c - the decode buffers kept between images
  * (worker/scratch.c): a slot's buffer is reused while it is big enough,
- * replaced by a bigger one when it is not, trimming drops the largest
+ * grown with its pages when it is not, trimming shrinks the largest
  * until the slots hold SCRATCH_KEEP or less, and each buffer starts on a
  * huge page and is advised as huge pages.
  */
@@ -34,7 +34,23 @@ START_TEST(a_slot_is_reused_while_big_enough)
 }
 END_TEST
 
-START_TEST(trimming_keeps_what_fits_and_drops_the_largest)
+/* Growing moves the pages the buffer had: they are not faulted again. */
+START_TEST(a_growing_slot_keeps_its_pages)
+{
+	char *a = scratch_get(SCRATCH_PIXELS, 6 * MIB), *b;
+
+	ck_assert_ptr_nonnull(a);
+	memset(a, 0x5A, 6 * MIB);
+	b = scratch_get(SCRATCH_PIXELS, 20 * MIB);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(b[0], 0x5A);
+	ck_assert_int_eq(b[6 * MIB - 1], 0x5A);
+	ck_assert_int_eq(b[6 * MIB], 0);	/* the new part, zeroed */
+	memset(b, 1, 20 * MIB);
+}
+END_TEST
+
+START_TEST(trimming_shrinks_the_largest_to_fit)
 {
 	char *small, *big;
 
@@ -51,13 +67,17 @@ START_TEST(trimming_keeps_what_fits_and_drops_the_largest)
 	ck_assert_int_eq(big[0], 2);
 	big = scratch_get(SCRATCH_ROWS, SCRATCH_KEEP);
 	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(big[0], 2);	/* grown, its pages kept */
 	big[SCRATCH_KEEP - 1] = 3;
-	scratch_trim();		/* over: the largest goes, the other stays */
+	scratch_trim();		/* over: the largest shrinks by the excess */
 	ck_assert_ptr_eq(scratch_get(SCRATCH_PIXELS, MIB), small);
 	ck_assert_int_eq(small[0], 1);
-	small[0] = 4;
-	ck_assert_ptr_nonnull(big = scratch_get(SCRATCH_ROWS, MIB));
-	ck_assert_int_eq(big[0], 0);	/* a new mapping, zeroed */
+	ck_assert_ptr_eq(scratch_get(SCRATCH_ROWS, SCRATCH_KEEP - 8 * MIB),
+			 big);
+	ck_assert_int_eq(big[0], 2);
+	/* a byte past the shrunk end was returned: growing faults it anew */
+	big = scratch_get(SCRATCH_ROWS, SCRATCH_KEEP);
+	ck_assert_int_eq(big[SCRATCH_KEEP - 1], 0);
 }
 END_TEST
 
@@ -102,7 +122,8 @@ main(void)
 	TCase *tc = tcase_create("slots");
 
 	tcase_add_test(tc, a_slot_is_reused_while_big_enough);
-	tcase_add_test(tc, trimming_keeps_what_fits_and_drops_the_largest);
+	tcase_add_test(tc, a_growing_slot_keeps_its_pages);
+	tcase_add_test(tc, trimming_shrinks_the_largest_to_fit);
 	tcase_add_test(tc, buffers_start_on_a_huge_page_advised_as_huge);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
