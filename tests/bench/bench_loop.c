@@ -253,8 +253,21 @@ claim_map(const char *file)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int
-main(int argc, char **argv)
+/* How this process goes through the list (the options but -s, -f, -q). */
+struct plan {
+	const char *claim;
+	unsigned long shard_k, shard_n;
+	unsigned long rss_a, rss_b;
+	unsigned cost_runs;
+};
+
+/*
+ * The options and arguments into B, LIST and P.  *DONE when main() is to
+ * exit with the value returned: 0 after --help, 2 after a message.
+ */
+static int
+parse_args(int argc, char **argv, struct bench *b, struct file_list *list,
+	   struct plan *p, bool *done)
 {
 	static const struct option longopts[] = {
 		{ "size", required_argument, NULL, 's' },
@@ -268,58 +281,48 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench b = { 0 };
-	struct file_list list = { 0 };
-	const char *claim = NULL;
-	unsigned long shard_k = 0, shard_n = 1, rss_a = 0, rss_b = 0;
-	unsigned long *counter = NULL;
-	unsigned cost_runs = 0;
-	char err[512];
 	int c, rc;
 
-	if (settings_init(&b.settings) < 0) {
-		fprintf(stderr, "bench_loop: out of memory\n");
-		return 2;
-	}
+	*done = true;
 	while ((c = getopt_long(argc, argv, "s:f:q:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (settings_parse_box(optarg, &b.settings.sizes[0].width,
-					       &b.settings.sizes[0].height) < 0)
+			if (settings_parse_box(optarg, &b->settings.sizes[0].width,
+					       &b->settings.sizes[0].height) < 0)
 				goto bad_usage;
 			break;
 		case 'f':
-			if (settings_parse_format(optarg, &b.settings.format) < 0)
+			if (settings_parse_format(optarg, &b->settings.format) < 0)
 				goto bad_usage;
 			break;
 		case 'q':
-			b.settings.quality = atoi(optarg);
-			if (b.settings.quality < 1 || b.settings.quality > 100)
+			b->settings.quality = atoi(optarg);
+			if (b->settings.quality < 1 || b->settings.quality > 100)
 				goto bad_usage;
 			break;
 		case 'l':
-			if ((rc = list_read(&list, optarg)) < 0) {
+			if ((rc = list_read(list, optarg)) < 0) {
 				fprintf(stderr, "bench_loop: %s: %s\n", optarg,
 					strerror(-rc));
 				return 2;
 			}
 			break;
 		case 'C':
-			claim = optarg;
+			p->claim = optarg;
 			break;
 		case 'S':
-			if (sscanf(optarg, "%lu/%lu", &shard_k, &shard_n) != 2 ||
-			    shard_n == 0 || shard_k >= shard_n)
+			if (sscanf(optarg, "%lu/%lu", &p->shard_k, &p->shard_n) != 2 ||
+			    p->shard_n == 0 || p->shard_k >= p->shard_n)
 				goto bad_usage;
 			break;
 		case 'R':
-			if (sscanf(optarg, "%lu,%lu", &rss_a, &rss_b) != 2 ||
-			    rss_a == 0 || rss_b < rss_a)
+			if (sscanf(optarg, "%lu,%lu", &p->rss_a, &p->rss_b) != 2 ||
+			    p->rss_a == 0 || p->rss_b < p->rss_a)
 				goto bad_usage;
 			break;
 		case 'P':
-			if (sscanf(optarg, "%u", &cost_runs) != 1 ||
-			    cost_runs == 0 || cost_runs > 100)
+			if (sscanf(optarg, "%u", &p->cost_runs) != 1 ||
+			    p->cost_runs == 0 || p->cost_runs > 100)
 				goto bad_usage;
 			break;
 		case 'h':
@@ -331,48 +334,93 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		goto bad_usage;
-	b.root = argv[optind];
-	b.rootlen = strlen(b.root);
-	while (b.rootlen > 1 && b.root[b.rootlen - 1] == '/')
-		b.rootlen--;
-	b.dest = argv[optind + 1];
+	b->root = argv[optind];
+	b->rootlen = strlen(b->root);
+	while (b->rootlen > 1 && b->root[b->rootlen - 1] == '/')
+		b->rootlen--;
+	b->dest = argv[optind + 1];
 	for (int i = optind + 2; i < argc; i++)
-		if (list_add(&list, argv[i]) < 0)
+		if (list_add(list, argv[i]) < 0)
 			return 2;
-	if (list.n == 0) {
+	if (list->n == 0) {
 		fprintf(stderr, "bench_loop: no files\n");
 		return 2;
 	}
-	if (claim && !(counter = claim_map(claim))) {
-		fprintf(stderr, "bench_loop: %s: %s\n", claim, strerror(errno));
-		return 2;
-	}
+	*done = false;
+	return 0;
 
-	/* the worker's settings: the limits of doc/design.md §3, as the pool
-	 * hands them on */
-	b.tcfg = (struct thumb_config){
-		.crop = b.settings.crop,
+bad_usage:
+	usage(stderr);
+	return 2;
+}
+
+/*
+ * thumb_init() with the worker's settings: the limits of doc/design.md
+ * §3, as the pool hands them on, and libvips' modules staged in a
+ * folder of its own as the worker stages them in its scratch folder.
+ * Returns 0 or -1 after a message.
+ */
+static int
+start_engine(struct bench *b, const char *argv0)
+{
+	const char *tmp = getenv("TMPDIR");
+	char stage[4096], err[512];
+	int rc;
+
+	snprintf(stage, sizeof(stage), "%s/bench_loop.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	b->tcfg = (struct thumb_config){
+		.crop = b->settings.crop,
 		.png_fast = true,
-		.keep_metadata = b.settings.keep_metadata,
-		.untrusted_loaders = b.settings.limits.untrusted_loaders,
-		.follow_symlinks = b.settings.filter.follow_symlinks,
-		.max_pixels = b.settings.limits.max_pixels,
-		.max_file_bytes = (uint64_t)b.settings.limits.max_file_mb << 20,
-		.memory_bytes = (uint64_t)b.settings.limits.worker_memory_mb << 20,
-		.vips_threads = b.settings.limits.vips_threads,
+		.keep_metadata = b->settings.keep_metadata,
+		.untrusted_loaders = b->settings.limits.untrusted_loaders,
+		.follow_symlinks = b->settings.filter.follow_symlinks,
+		.max_pixels = b->settings.limits.max_pixels,
+		.max_file_bytes = (uint64_t)b->settings.limits.max_file_mb << 20,
+		.memory_bytes = (uint64_t)b->settings.limits.worker_memory_mb << 20,
+		.vips_threads = b->settings.limits.vips_threads,
 		.tiff_fast = true,
+		.stage = mkdtemp(stage),
 	};
-	if (thumb_init(argv[0], &b.tcfg, err, sizeof(err)) < 0) {
+	rc = thumb_init(argv0, &b->tcfg, err, sizeof(err));
+	if (b->tcfg.stage != NULL)
+		rmdir(b->tcfg.stage);
+	b->tcfg.stage = NULL;
+	if (rc < 0)
 		fprintf(stderr, "bench_loop: %s\n", err);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench b = { 0 };
+	struct file_list list = { 0 };
+	struct plan p = { .shard_n = 1 };
+	unsigned long *counter = NULL;
+	bool done;
+	int rc;
+
+	if (settings_init(&b.settings) < 0) {
+		fprintf(stderr, "bench_loop: out of memory\n");
 		return 2;
 	}
+	rc = parse_args(argc, argv, &b, &list, &p, &done);
+	if (done)
+		return rc;
+	if (p.claim && !(counter = claim_map(p.claim))) {
+		fprintf(stderr, "bench_loop: %s: %s\n", p.claim, strerror(errno));
+		return 2;
+	}
+	if (start_engine(&b, argv[0]) < 0)
+		return 2;
 
-	if (cost_runs) {
-		placeholder_cost(&b, &list, cost_runs);
-	} else if (rss_b) {
-		for (unsigned long i = 0; i < rss_b; i++) {
+	if (p.cost_runs) {
+		placeholder_cost(&b, &list, p.cost_runs);
+	} else if (p.rss_b) {
+		for (unsigned long i = 0; i < p.rss_b; i++) {
 			do_one(&b, list.paths[i % list.n]);
-			if (i + 1 == rss_a || i + 1 == rss_b)
+			if (i + 1 == p.rss_a || i + 1 == p.rss_b)
 				print_rss(i + 1);
 		}
 	} else if (counter) {
@@ -382,7 +430,7 @@ main(int argc, char **argv)
 		       list.n)
 			do_one(&b, list.paths[i]);
 	} else {
-		for (size_t i = shard_k; i < list.n; i += shard_n)
+		for (size_t i = p.shard_k; i < list.n; i += p.shard_n)
 			do_one(&b, list.paths[i]);
 	}
 
@@ -395,8 +443,4 @@ main(int argc, char **argv)
 	free(list.paths);
 	settings_free(&b.settings);
 	return b.failed ? 1 : 0;
-
-bad_usage:
-	usage(stderr);
-	return 2;
 }
