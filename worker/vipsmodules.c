@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,9 +15,10 @@
 
 #include <vips/vips.h>
 
+#include "lib/fsutil.h"
 #include "worker/vipsmodules.h"
 
-/* Modules holding only untrusted operations (libvips 8.13 to 8.16). */
+/* Modules holding only untrusted operations (as of libvips 8.14). */
 static const char *const untrusted_only[] = {
 	"vips-jxl", "vips-magick", "vips-openslide", "vips-poppler",
 };
@@ -41,30 +41,6 @@ kept(const char *name)
 		    strncmp(name, untrusted_only[i], n) == 0)
 			return false;
 	return true;
-}
-
-/* Makes each folder along PATH below STAGE; 0 or -1. */
-static int
-make_folders(const char *stage, const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(stage);
-
-	if (strncmp(path, stage, n) != 0 || path[n] != '/' ||
-	    strlen(path) >= sizeof(buf))
-		return -1;
-	strcpy(buf, path);
-	for (char *p = buf + n + 1;; p++)
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-				return -1;
-			if (c == '\0')
-				return 0;
-			*p = c;
-		}
 }
 
 /* Removes PATH's folders up to and including STAGE/vips. */
@@ -162,7 +138,7 @@ vipsmodules_init(const char *argv0, bool untrusted_loaders,
 	    modules_under(mods, sizeof(mods), home) != 0 ||
 	    access(real, R_OK | X_OK) != 0)
 		return VIPS_INIT(argv0);
-	if (make_folders(stage, mods) != 0 || link_kept(real, mods) != 0) {
+	if (fsutil_mkdir_p(mods) != 0 || link_kept(real, mods) != 0) {
 		unlink_all(mods);
 		remove_folders(stage, mods);
 		return VIPS_INIT(argv0);
