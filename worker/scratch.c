@@ -3,13 +3,13 @@
  * scratch.h).
  *
  * Each slot's buffer is mapped by itself, so that keeping it does not
- * pin the heap around it, and trimming returns it whole.  Its start is
- * aligned to a huge page and it is advised as huge pages
+ * pin the heap around it, and trimming returns its tail to the kernel.
+ * Its start is aligned to a huge page and it is advised as huge pages
  * (MADV_HUGEPAGE; Debian's kernels give them only when asked): a
  * buffer is written whole as soon as it is taken, so a 2 MiB page costs
  * one fault where 4 KiB pages cost 512.  On the bench's 16 PNGs in one
  * process that took the faults from 131,900 to 18,400 and the time from
- * 2.7-3.3 s to 1.5 s (tests/bench/README.md "Worker memory").
+ * 2.6-3.4 s to 1.5-1.9 s (tests/bench/README.md "Worker memory").
  */
 #include <config.h>
 
